@@ -6,3 +6,6 @@ export * from './errors.js';
 export * from './primitives/varint.js';
 export { Writer, compactLengthSize } from './primitives/writer.js';
 export { Reader } from './primitives/reader.js';
+export * from './compression/index.js';
+export * from './record/index.js';
+export * from './api/index.js';
