@@ -1,0 +1,80 @@
+/**
+ * The control plane between the application thread and the Sender worker: rare, typed calls
+ * carried by comlink over the worker's MessagePort. No record ever crosses here (records go
+ * through the slabs in shared memory).
+ */
+import type { LayoutBuffers } from './layout.js';
+
+/** What the Sender needs of the resolved producer configuration. */
+export interface SenderConfig {
+  readonly bootstrapServers: readonly string[];
+  readonly clientId: string;
+  /** -1 (all), 0 or 1. */
+  readonly acks: -1 | 0 | 1;
+  readonly lingerMs: number;
+  readonly requestTimeoutMs: number;
+  readonly deliveryTimeoutMs: number;
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+  readonly maxInFlightRequestsPerConnection: number;
+  readonly maxRequestSize: number;
+  readonly maxBlockMs: number;
+  /** RecordBatch attributes codec id: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  readonly compressionId: number;
+  /** KIP-390 level for the chosen codec, or undefined for its default. */
+  readonly compressionLevel: number | undefined;
+  readonly enableIdempotence: boolean;
+  readonly transactionalId: string | null;
+  readonly transactionTimeoutMs: number;
+  readonly metadataMaxAgeMs: number;
+  readonly reconnectBackoffMs: number;
+  readonly reconnectBackoffMaxMs: number;
+  readonly socketConnectionSetupTimeoutMs: number;
+}
+
+/** A topic as the application thread needs to know it to partition and append. */
+export interface TopicView {
+  readonly topic: string;
+  /** The Sender's index of this topic; slabs carry it in their TOPIC word. */
+  readonly topicIndex: number;
+  /** Number of partitions (all of them: keyed partitioning uses this count). */
+  readonly partitionCount: number;
+  /** Partitions that currently have a leader (the sticky partitioner picks among these). */
+  readonly availablePartitions: readonly number[];
+}
+
+/** Calls the application thread makes on the Sender. */
+export interface SenderControl {
+  /** Connects to the cluster; resolves once the worker is ready to drain. */
+  start(config: SenderConfig, layout: LayoutBuffers, events: AppEvents): Promise<void>;
+  /**
+   * Resolves with the topic's metadata, fetching it if needed, or rejects after `timeoutMs`
+   * with the reason (unknown topic, invalid name, not authorized).
+   */
+  waitForTopic(topic: string, timeoutMs: number): Promise<TopicView>;
+  /** Seals every open slab and resolves when every batch sealed so far has completed. */
+  flush(): Promise<void>;
+  /**
+   * Sends what is buffered, then stops. After `timeoutMs` what is left fails with
+   * CLOSED_BEFORE_SENT. Resolves when the Sender has stopped.
+   */
+  close(timeoutMs: number): Promise<void>;
+  /** A snapshot of the Sender's metrics, Java's names where they exist. */
+  metrics(): Promise<Record<string, number>>;
+}
+
+/** Calls the Sender makes on the application thread (pushed changes). */
+export interface AppEvents {
+  /** A topic's partition count or availability changed. */
+  topicChanged(view: TopicView): void;
+  /** Something failed for good: every pending and future send must fail with this message. */
+  fatal(message: string): void;
+}
+
+/** Serializable description of a control-call failure. */
+export interface ControlFailure {
+  /** Kafka error name or a Tandem code, e.g. 'UNKNOWN_TOPIC_OR_PARTITION', 'TIMEOUT'. */
+  readonly code: string;
+  readonly message: string;
+}
