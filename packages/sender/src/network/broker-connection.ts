@@ -1,0 +1,217 @@
+/**
+ * One TCP connection to one broker: Kafka framing (int32 size + payload), correlation ids,
+ * pipelining and request timeouts. It knows nothing of API schemas: callers encode the request
+ * (header included) for the correlation id they are given, and decode the response payload.
+ *
+ * Kafka answers requests on a connection in the order they were sent, so responses are matched
+ * first-in-first-out and checked against the expected correlation id (a mismatch means the
+ * stream is corrupt: the connection is closed). Requests that expect no response (Produce with
+ * acks=0) complete once written.
+ */
+import * as net from 'node:net';
+
+/** Why a request on a connection failed without a response. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  constructor(
+    message: string,
+    /** 'timeout' (request.timeout.ms passed), 'disconnected', 'connect' or 'protocol'. */
+    readonly reason: 'timeout' | 'disconnected' | 'connect' | 'protocol',
+  ) {
+    super(message);
+  }
+}
+
+interface InFlight {
+  readonly correlationId: number;
+  readonly deadline: number;
+  resolve(payload: Buffer): void;
+  reject(err: Error): void;
+}
+
+/** Options of a {@link BrokerConnection}. */
+export interface BrokerConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  /** socket.connection.setup.timeout.ms */
+  readonly connectTimeoutMs: number;
+  /** request.timeout.ms */
+  readonly requestTimeoutMs: number;
+  /** Largest response frame accepted (guards against a corrupt size prefix). */
+  readonly maxResponseBytes?: number;
+}
+
+const DEFAULT_MAX_RESPONSE = 100 * 1024 * 1024;
+
+/** A connection to one broker. Create with {@link BrokerConnection.connect}. */
+export class BrokerConnection {
+  private readonly socket: net.Socket;
+  private readonly inFlight: InFlight[] = [];
+  private inFlightHead = 0;
+  private nextCorrelationId = 1;
+  private closedError: NetworkError | null = null;
+  private readonly timer: NodeJS.Timeout;
+  /** Bytes received but not yet a whole frame. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private readonly maxResponseBytes: number;
+  private readonly closeListeners: Array<(err: NetworkError) => void> = [];
+
+  private constructor(
+    socket: net.Socket,
+    readonly options: BrokerConnectionOptions,
+  ) {
+    this.socket = socket;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err: Error) => this.fail(new NetworkError(`connection to ${this.address} failed: ${err.message}`, 'disconnected')));
+    socket.on('close', () => this.fail(new NetworkError(`connection to ${this.address} closed`, 'disconnected')));
+    // One coarse timer checks request deadlines; a timer per request would cost more than it buys.
+    const tick = Math.max(10, Math.min(1000, Math.floor(options.requestTimeoutMs / 10)));
+    this.timer = setInterval(() => this.checkTimeouts(), tick);
+    this.timer.unref();
+  }
+
+  /** host:port, for messages. */
+  get address(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlightCount(): number {
+    return this.inFlight.length - this.inFlightHead;
+  }
+
+  /** True once the connection has failed or been closed. */
+  get closed(): boolean {
+    return this.closedError !== null;
+  }
+
+  /** Opens a connection, failing with a 'connect' NetworkError after connectTimeoutMs. */
+  static connect(options: BrokerConnectionOptions): Promise<BrokerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: options.host, port: options.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new NetworkError(`connecting to ${options.host}:${options.port} timed out after ${options.connectTimeoutMs} ms`, 'connect'));
+      }, options.connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new BrokerConnection(socket, options));
+      });
+      socket.once('error', (err: Error) => {
+        clearTimeout(timer);
+        reject(new NetworkError(`cannot connect to ${options.host}:${options.port}: ${err.message}`, 'connect'));
+      });
+    });
+  }
+
+  /** Called once when the connection fails or closes. */
+  onClose(listener: (err: NetworkError) => void): void {
+    if (this.closedError !== null) listener(this.closedError);
+    else this.closeListeners.push(listener);
+  }
+
+  /**
+   * Sends one request. `encode` gets the correlation id and returns the whole frame (size prefix
+   * included) as one buffer or a list of chunks, written with one writev. Resolves with the
+   * response payload (from the correlation id on), or with an empty buffer once written when
+   * `expectResponse` is false.
+   */
+  request(encode: (correlationId: number) => Buffer | readonly Uint8Array[], expectResponse = true): Promise<Buffer> {
+    if (this.closedError !== null) return Promise.reject(this.closedError);
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
+    const frame = encode(correlationId);
+    return new Promise<Buffer>((resolve, reject) => {
+      if (expectResponse) {
+        this.inFlight.push({ correlationId, deadline: Date.now() + this.options.requestTimeoutMs, resolve, reject });
+      }
+      const done = expectResponse
+        ? undefined
+        : (err?: Error | null) => (err ? reject(new NetworkError(`write to ${this.address} failed: ${err.message}`, 'disconnected')) : resolve(EMPTY));
+      if (Buffer.isBuffer(frame)) {
+        this.socket.write(frame, done);
+      } else {
+        this.socket.cork();
+        const last = frame.length - 1;
+        for (let i = 0; i < last; i++) this.socket.write(frame[i]!);
+        this.socket.write(frame[last]!, done);
+        this.socket.uncork();
+      }
+    });
+  }
+
+  /** Closes the connection; in-flight requests fail with a 'disconnected' NetworkError. */
+  close(): void {
+    this.fail(new NetworkError(`connection to ${this.address} closed by the client`, 'disconnected'));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= 4) {
+      const head = this.pending.length === 1 ? this.pending[0]! : this.coalesce();
+      const size = head.readInt32BE(0);
+      if (size < 4 || size > this.maxResponseBytes) {
+        this.fail(new NetworkError(`response frame of ${size} bytes from ${this.address}`, 'protocol'));
+        return;
+      }
+      if (this.pendingBytes < 4 + size) return;
+      const all = this.pending.length === 1 ? head : this.coalesce();
+      const payload = all.subarray(4, 4 + size);
+      const rest = all.subarray(4 + size);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+      this.onFrame(payload);
+      if (this.closedError !== null) return;
+    }
+  }
+
+  private coalesce(): Buffer {
+    const all = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [all];
+    return all;
+  }
+
+  private onFrame(payload: Buffer): void {
+    const req = this.inFlightHead < this.inFlight.length ? this.inFlight[this.inFlightHead] : undefined;
+    const correlationId = payload.readInt32BE(0);
+    if (req === undefined || req.correlationId !== correlationId) {
+      this.fail(new NetworkError(`unexpected correlation id ${correlationId} from ${this.address}`, 'protocol'));
+      return;
+    }
+    this.inFlightHead++;
+    if (this.inFlightHead > 64 && this.inFlightHead * 2 > this.inFlight.length) {
+      this.inFlight.splice(0, this.inFlightHead);
+      this.inFlightHead = 0;
+    }
+    req.resolve(payload);
+  }
+
+  private checkTimeouts(): void {
+    if (this.inFlightHead >= this.inFlight.length) return;
+    const oldest = this.inFlight[this.inFlightHead]!;
+    if (Date.now() >= oldest.deadline) {
+      // Java closes the connection on a request timeout: the broker may still answer later,
+      // and a late answer must not be matched to a newer request.
+      this.fail(new NetworkError(`no response from ${this.address} within request.timeout.ms (${this.options.requestTimeoutMs} ms)`, 'timeout'));
+    }
+  }
+
+  private fail(err: NetworkError): void {
+    if (this.closedError !== null) return;
+    this.closedError = err;
+    clearInterval(this.timer);
+    this.socket.destroy();
+    const waiting = this.inFlight.slice(this.inFlightHead);
+    this.inFlight.length = 0;
+    this.inFlightHead = 0;
+    for (const req of waiting) req.reject(err);
+    for (const listener of this.closeListeners.splice(0)) listener(err);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
