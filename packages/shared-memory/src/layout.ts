@@ -87,7 +87,7 @@ export const AnnounceEvent = {
 } as const;
 
 /** Words per completion-ring entry, see {@link CompletionWord}. */
-export const COMPLETION_WORDS = 8;
+export const COMPLETION_WORDS = 10;
 
 /** Words of a completion-ring entry. */
 export const CompletionWord = {
@@ -102,8 +102,9 @@ export const CompletionWord = {
   /** Base offset of the range (-1 when unknown, e.g. acks=0), high and low 32 bits. */
   BASE_OFFSET_HI: 5,
   BASE_OFFSET_LO: 6,
-  /** Extra detail: log-append time index or error-detail id (see the control channel). */
-  DETAIL: 7,
+  /** The broker's LogAppendTime for the range, or -1 (CreateTime topics), high and low bits. */
+  LOG_APPEND_TIME_HI: 7,
+  LOG_APPEND_TIME_LO: 8,
 } as const;
 
 /**
@@ -289,4 +290,16 @@ export class SharedLayout {
     Atomics.add(this.control, ControlWord.APP_DOORBELL, 1);
     Atomics.notify(this.control, ControlWord.APP_DOORBELL);
   }
+}
+
+/** Stores a safe-integer number (an offset, a timestamp, -1) as two Int32 words, high first. */
+export function storeInt64(words: Int32Array, at: number, value: number): void {
+  const hi = Math.floor(value / 0x100000000);
+  words[at] = hi;
+  words[at + 1] = (value - hi * 0x100000000) | 0;
+}
+
+/** Reads a number stored by {@link storeInt64}. */
+export function loadInt64(words: Int32Array, at: number): number {
+  return words[at]! * 0x100000000 + (words[at + 1]! >>> 0);
 }
