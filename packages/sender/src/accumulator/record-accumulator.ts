@@ -1,0 +1,215 @@
+/**
+ * The Sender's half of the RecordAccumulator: it learns of slabs from the announce ring, keeps
+ * one queue of batches per topic-partition, decides which are ready (full, linger expired,
+ * flushing, closing, retry backoff passed), drains them per leader, and reports completions back
+ * through the completion ring.
+ *
+ * Mirrors the Java client's RecordAccumulator#ready/#drain. Batches of one partition are sent in
+ * order; with max.in.flight = 1 a partition with a batch in flight is muted (Java's
+ * guaranteeMessageOrder), and retried batches go back to the head of their queue.
+ */
+import {
+  AnnounceEvent,
+  BATCH_HEADER_SIZE,
+  COMMITTED_MASK,
+  CompletionWord,
+  SEALED,
+  SlabWord,
+  loadInt64,
+  storeInt64,
+  type SharedLayout,
+} from '@tandem/shared-memory';
+import { BatchState, ProducerBatch } from './producer-batch.js';
+import { scanRecords, type RecordScan } from './record-scan.js';
+
+/** The batches of one topic-partition, oldest first. */
+export class PartitionQueue {
+  readonly batches: ProducerBatch[] = [];
+  /** Batches of this partition in flight. */
+  inFlight = 0;
+  /** Next idempotent sequence number to assign. */
+  nextSequence = 0;
+
+  constructor(
+    readonly topicIndex: number,
+    readonly partition: number,
+  ) {}
+}
+
+/** Outcome of a completed batch range, as the app will see it. */
+export interface Completion {
+  readonly batch: ProducerBatch;
+  /** 0 = success, a Kafka error code, or a LocalErrorCode. */
+  readonly error: number;
+  /** Offset of the batch's first record, or -1. */
+  readonly baseOffset: number;
+  /** LogAppendTime, or -1. */
+  readonly logAppendTime: number;
+}
+
+/** Sender-side accumulator settings. */
+export interface AccumulatorSettings {
+  readonly lingerMs: number;
+  /** Whether only one batch per partition may be in flight (max.in.flight = 1). */
+  readonly guaranteeOrder: boolean;
+}
+
+export class RecordAccumulator {
+  private readonly queues = new Map<number, PartitionQueue>();
+  private readonly batchBySlab: Array<ProducerBatch | undefined>;
+  private readonly scan: RecordScan = { count: 0, maxTimestampDelta: 0, offsets: null };
+  /** Completions the ring had no room for; pushed first at the next report. */
+  private readonly overflow: Completion[] = [];
+  /** Batches not yet completed (open, ready or in flight). */
+  incomplete = 0;
+  /** When > 0, every batch is ready regardless of linger (flush or close in progress). */
+  private flushAll = false;
+
+  constructor(
+    private readonly layout: SharedLayout,
+    private readonly settings: AccumulatorSettings,
+  ) {
+    this.batchBySlab = new Array(layout.slabCount);
+  }
+
+  /** Key of a topic-partition in {@link queues}. */
+  static key(topicIndex: number, partition: number): number {
+    return topicIndex * 0x10000 + partition;
+  }
+
+  /** The queue of a topic-partition (created on first use). */
+  queue(topicIndex: number, partition: number): PartitionQueue {
+    const key = RecordAccumulator.key(topicIndex, partition);
+    let q = this.queues.get(key);
+    if (q === undefined) {
+      q = new PartitionQueue(topicIndex, partition);
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  /** All partition queues. */
+  partitionQueues(): IterableIterator<PartitionQueue> {
+    return this.queues.values();
+  }
+
+  /** Reads the announce ring; returns how many events it took. */
+  pollAnnouncements(): number {
+    const ring = this.layout.announce;
+    const words = this.layout.control;
+    let n = 0;
+    for (let at = ring.peek(); at >= 0; at = ring.peek()) {
+      const entry = words[at]!;
+      ring.release();
+      n++;
+      const slab = entry & 0xffffff;
+      const event = entry >>> 24;
+      if (event === AnnounceEvent.OPENED) {
+        const w = this.layout.slabWord(slab, 0);
+        const batch = new ProducerBatch(
+          slab,
+          words[w + SlabWord.GENERATION]!,
+          words[w + SlabWord.TOPIC]!,
+          words[w + SlabWord.PARTITION]!,
+          loadInt64(words, w + SlabWord.BASE_TIMESTAMP_HI),
+          this.layout.epochMs + words[w + SlabWord.CREATED_MS]!,
+        );
+        this.batchBySlab[slab] = batch;
+        this.queue(batch.topicIndex, batch.partition).batches.push(batch);
+        this.incomplete++;
+        if (this.flushAll) batch.flushing = true;
+      } else if (event === AnnounceEvent.SEALED_FULL) {
+        const batch = this.batchBySlab[slab];
+        if (batch !== undefined) batch.full = true;
+      }
+    }
+    return n;
+  }
+
+  /** Marks every batch that exists now as ready (flush); `sticky` keeps doing so (close). */
+  beginFlush(sticky: boolean): void {
+    for (const q of this.queues.values()) for (const b of q.batches) b.flushing = true;
+    if (sticky) this.flushAll = true;
+  }
+
+  /**
+   * Whether the head batch of `q` may be sent at `now`, and if not, when it may (ms), or
+   * Infinity if it waits for something other than time.
+   */
+  readyAt(q: PartitionQueue, nowMs: number): number {
+    const batch = q.batches[0];
+    if (batch === undefined) return Infinity;
+    if (this.settings.guaranteeOrder && q.inFlight > 0) return Infinity;
+    if (batch.state === BatchState.IN_FLIGHT) return Infinity;
+    if (batch.attempts > 0) return batch.retryAtMs;
+    if (batch.full || batch.flushing || this.flushAll) return nowMs;
+    return batch.createdMs + this.settings.lingerMs;
+  }
+
+  /**
+   * Seals a batch (if the app has not) and prepares its bytes: counts its records, writes the
+   * RecordBatch header in front of them in the slab. The header fields that depend on the
+   * request (producer id, epoch, sequence) are written by `writeHeader`.
+   */
+  seal(batch: ProducerBatch): void {
+    if (batch.state !== BatchState.OPEN) return;
+    const word = this.layout.slabWord(batch.slab, SlabWord.COMMIT);
+    const before = Atomics.or(this.layout.control, word, SEALED);
+    const committed = before & COMMITTED_MASK;
+    const start = this.layout.slabOffset(batch.slab) + BATCH_HEADER_SIZE;
+    scanRecords(this.layout.data, start, start + committed, this.scan);
+    batch.recordBytes = committed;
+    batch.recordCount = this.scan.count;
+    batch.maxTimestamp = batch.baseTimestamp + this.scan.maxTimestampDelta;
+    batch.state = BatchState.READY;
+  }
+
+  /** Record bytes of a sealed batch, header area included in front (a view of the slab). */
+  slabBytes(batch: ProducerBatch): Uint8Array {
+    const off = this.layout.slabOffset(batch.slab);
+    return this.layout.data.subarray(off, off + BATCH_HEADER_SIZE + batch.recordBytes);
+  }
+
+  /** Removes a completed batch from its queue and reports it to the application thread. */
+  complete(batch: ProducerBatch, error: number, baseOffset: number, logAppendTime: number): void {
+    if (batch.state === BatchState.DONE) return;
+    // Seal first: a batch failed while still open (expiry, close) must stop taking records.
+    if (batch.state === BatchState.OPEN) this.seal(batch);
+    batch.state = BatchState.DONE;
+    const q = this.queue(batch.topicIndex, batch.partition);
+    const i = q.batches.indexOf(batch);
+    if (i >= 0) q.batches.splice(i, 1);
+    if (this.batchBySlab[batch.slab] === batch) this.batchBySlab[batch.slab] = undefined;
+    this.incomplete--;
+    this.overflow.push({ batch, error, baseOffset, logAppendTime });
+    this.publishCompletions();
+  }
+
+  /** Pushes pending completions into the ring and wakes the application thread. */
+  publishCompletions(): void {
+    if (this.overflow.length === 0) return;
+    const ring = this.layout.completions;
+    const words = this.layout.control;
+    let pushed = 0;
+    while (pushed < this.overflow.length) {
+      const at = ring.reserve();
+      if (at < 0) break;
+      const c = this.overflow[pushed++]!;
+      words[at + CompletionWord.SLAB] = c.batch.slab;
+      words[at + CompletionWord.GENERATION] = c.batch.generation;
+      words[at + CompletionWord.FIRST_RECORD] = c.batch.firstRecord;
+      words[at + CompletionWord.RECORD_COUNT] = c.batch.recordCount;
+      words[at + CompletionWord.ERROR] = c.error;
+      storeInt64(words, at + CompletionWord.BASE_OFFSET_HI, c.baseOffset);
+      storeInt64(words, at + CompletionWord.LOG_APPEND_TIME_HI, c.logAppendTime);
+      ring.publish();
+    }
+    this.overflow.splice(0, pushed);
+    if (pushed > 0) this.layout.wakeApp();
+  }
+
+  /** Completions still waiting for room in the ring. */
+  get unpublished(): number {
+    return this.overflow.length;
+  }
+}
