@@ -1,1 +1,5 @@
-export {};
+/**
+ * @tandem/producer: the application-thread API of Tandem.
+ */
+export * from './errors.js';
+export * from './partitioner/index.js';
