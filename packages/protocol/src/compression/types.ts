@@ -1,8 +1,12 @@
 /**
  * The codec ids of RecordBatch attributes bits 0-2, and the shape every codec module exports.
+ *
+ * A codec compresses the records section of a RecordBatch v2 (everything after `recordsCount`)
+ * as one stream, with the framing the Java client writes: the broker decompresses every batch to
+ * validate it, so a framing detail Java's reader rejects fails the whole produce.
  */
 
-/** RecordBatch attributes bits 0-2. */
+/** RecordBatch attributes bits 0-2 (Java's `CompressionType` ids). */
 export const CompressionType = {
   none: 0,
   gzip: 1,
@@ -11,17 +15,83 @@ export const CompressionType = {
   zstd: 4,
 } as const;
 
+/** The `compression.type` names Kafka uses: `none`, `gzip`, `snappy`, `lz4`, `zstd`. */
 export type CompressionName = keyof typeof CompressionType;
+/** The codec id written in RecordBatch attributes bits 0-2. */
 export type CompressionId = (typeof CompressionType)[CompressionName];
 
 /**
+ * The compression levels a codec accepts, as KIP-390 defines them for the producer configs
+ * `compression.<codec>.level` (Java's `CompressionType.<CODEC>.minLevel/maxLevel/defaultLevel`).
+ */
+export interface CompressionLevelRange {
+  /** The producer config that sets this level, e.g. `compression.gzip.level`. */
+  readonly configKey: string;
+  /** Smallest level of the contiguous range. */
+  readonly min: number;
+  /** Largest level of the contiguous range. */
+  readonly max: number;
+  /** The level used when none is given (Java's default). */
+  readonly default: number;
+  /** Values accepted outside `[min, max]`: gzip's -1 (zlib's own default). */
+  readonly extra: readonly number[];
+}
+
+/** Options of {@link Codec.compress}. */
+export interface CompressOptions {
+  /**
+   * Bytes to leave uninitialised at the front of the returned buffer, before the compressed
+   * stream. A RecordBatch writer passes its 61-byte header size here and fills the header in
+   * place, so the compressed records are never copied a second time. Default 0.
+   */
+  readonly headroom?: number;
+}
+
+/** Options of {@link Codec.decompress}. */
+export interface DecompressOptions {
+  /**
+   * Most bytes the decompressed output may have; a stream that would produce more throws a
+   * ProtocolError before the excess is allocated. Declared sizes (a snappy block's length
+   * preamble, an lz4 content size, a zstd frame content size) are checked against it before any
+   * allocation. Default {@link DEFAULT_MAX_DECOMPRESSED_BYTES}.
+   */
+  readonly maxOutputBytes?: number;
+}
+
+/**
+ * Default cap on one decompressed stream: 64 MiB. A batch is at most `message.max.bytes`
+ * compressed (1 MiB by default on the broker), so this leaves room for ratios up to 64:1 while
+ * keeping a hostile "zip bomb" from taking the process's memory.
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/**
  * One compression codec, with the framing the Java client writes and brokers accept.
- * `compress` takes a KIP-390 level (undefined = the codec's Kafka default).
+ *
+ * @example
+ * ```ts
+ * const lz4 = codecFor(CompressionType.lz4);
+ * const framed = lz4.compress(records);          // Java's default level
+ * const back = lz4.decompress(framed, { maxOutputBytes: 8 << 20 });
+ * ```
  */
 export interface Codec {
+  /** The `compression.type` name. */
   readonly name: CompressionName;
+  /** The id in RecordBatch attributes bits 0-2. */
   readonly id: CompressionId;
-  compress(input: Uint8Array, level?: number): Buffer;
-  /** Throws a ProtocolError on malformed input; never allocates without bound. */
-  decompress(input: Uint8Array): Buffer;
+  /** The levels `compress` accepts, or `null` when the codec has none (none, snappy). */
+  readonly levels: CompressionLevelRange | null;
+  /**
+   * Compresses `input` into one stream framed as the Java client frames it.
+   *
+   * @param level - a KIP-390 level; `undefined` means the codec's Kafka default. Throws a
+   *   RangeError naming the config key when out of range. Codecs without levels ignore it.
+   */
+  compress(input: Uint8Array, level?: number, options?: CompressOptions): Buffer;
+  /**
+   * Decompresses one stream. Throws a ProtocolError on malformed, truncated or oversized input;
+   * never allocates more than `maxOutputBytes` (plus the codec's fixed working memory).
+   */
+  decompress(input: Uint8Array, options?: DecompressOptions): Buffer;
 }
