@@ -26,7 +26,8 @@ export class Writer {
   ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    // max(…, 64): a writer created with capacity 0 would otherwise double 0 forever.
+    let size = Math.max(this.buf.length * 2, 64);
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
