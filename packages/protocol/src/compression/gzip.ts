@@ -14,7 +14,6 @@ import {
   type Codec,
   type CompressOptions,
   type CompressionLevelRange,
-  type DecompressOptions,
 } from './types.js';
 
 /** `compression.gzip.level`: 1 (fastest) to 9 (smallest), or -1 for zlib's default. */
@@ -43,8 +42,8 @@ export const gzip: Codec = {
     return out;
   },
 
-  decompress(input: Uint8Array, options?: DecompressOptions): Buffer {
-    const max = maxOutputOf(options);
+  decompress(input: Uint8Array, maxOutputBytes?: number): Buffer {
+    const max = maxOutputOf(maxOutputBytes);
     // zlib would return an empty buffer for empty input; GZIPInputStream throws EOFException.
     if (input.byteLength === 0) throw truncatedStream('gzip', 'empty input');
     let out: Buffer;

@@ -45,7 +45,6 @@ import {
   type Codec,
   type CompressOptions,
   type CompressionLevelRange,
-  type DecompressOptions,
 } from './types.js';
 import { xxhash32 } from './xxhash32.js';
 
@@ -132,8 +131,8 @@ export const lz4: Codec = {
     return out;
   },
 
-  decompress(input: Uint8Array, options?: DecompressOptions): Buffer {
-    const max = maxOutputOf(options);
+  decompress(input: Uint8Array, maxOutputBytes?: number): Buffer {
+    const max = maxOutputOf(maxOutputBytes);
     const src = asBuffer(input);
     const { blockChecksum, maxBlockSize, dataStart } = readHeader(src, max);
 

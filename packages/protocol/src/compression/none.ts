@@ -4,7 +4,7 @@
  * wants zero copies for uncompressed batches skips the codec instead.
  */
 import { asBuffer, headroomOf, maxOutputOf, outputTooLarge } from './options.js';
-import { CompressionType, type Codec, type CompressOptions, type DecompressOptions } from './types.js';
+import { CompressionType, type Codec, type CompressOptions } from './types.js';
 
 /** The identity codec: `compress` and `decompress` return a copy of their input. */
 export const none: Codec = {
@@ -19,8 +19,8 @@ export const none: Codec = {
     return out;
   },
 
-  decompress(input: Uint8Array, options?: DecompressOptions): Buffer {
-    const max = maxOutputOf(options);
+  decompress(input: Uint8Array, maxOutputBytes?: number): Buffer {
+    const max = maxOutputOf(maxOutputBytes);
     if (input.byteLength > max) throw outputTooLarge('none', input.byteLength, max);
     return Buffer.from(asBuffer(input));
   },

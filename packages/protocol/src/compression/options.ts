@@ -10,7 +10,6 @@ import {
   type CompressOptions,
   type CompressionLevelRange,
   type CompressionName,
-  type DecompressOptions,
 } from './types.js';
 
 /**
@@ -40,9 +39,9 @@ export function headroomOf(options: CompressOptions | undefined): number {
   return headroom;
 }
 
-/** The output cap of {@link DecompressOptions}, checked. */
-export function maxOutputOf(options: DecompressOptions | undefined): number {
-  const max = options?.maxOutputBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+/** The `maxOutputBytes` argument of `decompress`, defaulted and checked. */
+export function maxOutputOf(maxOutputBytes: number | undefined): number {
+  const max = maxOutputBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   if (!Number.isSafeInteger(max) || max < 0 || max > bufferConstants.MAX_LENGTH) {
     throw new RangeError(
       `maxOutputBytes must be an integer between 0 and ${bufferConstants.MAX_LENGTH}, got ${String(max)}`,

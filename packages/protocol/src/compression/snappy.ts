@@ -23,7 +23,7 @@
 import { ProtocolError } from '../errors.js';
 import { lazyNative } from './native.js';
 import { asBuffer, corruptStream, headroomOf, maxOutputOf, outputTooLarge, truncatedStream } from './options.js';
-import { CompressionType, type Codec, type CompressOptions, type DecompressOptions } from './types.js';
+import { CompressionType, type Codec, type CompressOptions } from './types.js';
 
 type SnappyBinding = typeof import('@napi-rs/snappy');
 const native = lazyNative<SnappyBinding>('snappy', '@napi-rs/snappy');
@@ -65,8 +65,8 @@ export const snappy: Codec = {
     return out;
   },
 
-  decompress(input: Uint8Array, options?: DecompressOptions): Buffer {
-    const max = maxOutputOf(options);
+  decompress(input: Uint8Array, maxOutputBytes?: number): Buffer {
+    const max = maxOutputOf(maxOutputBytes);
     const src = asBuffer(input);
     // SnappyInputStream: "Cannot decompress empty stream" (a raw block is at least 1 byte).
     if (src.length === 0) throw truncatedStream('snappy', 'empty input');

@@ -47,19 +47,8 @@ export interface CompressOptions {
   readonly headroom?: number;
 }
 
-/** Options of {@link Codec.decompress}. */
-export interface DecompressOptions {
-  /**
-   * Most bytes the decompressed output may have; a stream that would produce more throws a
-   * ProtocolError before the excess is allocated. Declared sizes (a snappy block's length
-   * preamble, an lz4 content size, a zstd frame content size) are checked against it before any
-   * allocation. Default {@link DEFAULT_MAX_DECOMPRESSED_BYTES}.
-   */
-  readonly maxOutputBytes?: number;
-}
-
 /**
- * Default cap on one decompressed stream: 64 MiB. A batch is at most `message.max.bytes`
+ * Default `maxOutputBytes` of {@link Codec.decompress}: the cap on one decompressed stream: 64 MiB. A batch is at most `message.max.bytes`
  * compressed (1 MiB by default on the broker), so this leaves room for ratios up to 64:1 while
  * keeping a hostile "zip bomb" from taking the process's memory.
  */
@@ -72,7 +61,7 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
  * ```ts
  * const lz4 = codecFor(CompressionType.lz4);
  * const framed = lz4.compress(records);          // Java's default level
- * const back = lz4.decompress(framed, { maxOutputBytes: 8 << 20 });
+ * const back = lz4.decompress(framed, 8 << 20); // at most 8 MiB out
  * ```
  */
 export interface Codec {
@@ -90,8 +79,14 @@ export interface Codec {
    */
   compress(input: Uint8Array, level?: number, options?: CompressOptions): Buffer;
   /**
-   * Decompresses one stream. Throws a ProtocolError on malformed, truncated or oversized input;
-   * never allocates more than `maxOutputBytes` (plus the codec's fixed working memory).
+   * Decompresses one stream. Throws a ProtocolError on malformed, truncated or oversized input.
+   *
+   * @param maxOutputBytes - most bytes the output may have (default
+   *   {@link DEFAULT_MAX_DECOMPRESSED_BYTES}); a stream that would produce more throws a
+   *   ProtocolError (`ERR_TANDEM_PROTOCOL_INVALID`) before the excess is allocated. Sizes a
+   *   stream declares (a snappy block's length preamble, an lz4 content size, a zstd frame
+   *   content size) are checked against it before anything is allocated. A RangeError if it is
+   *   not a non-negative integer.
    */
-  decompress(input: Uint8Array, options?: DecompressOptions): Buffer;
+  decompress(input: Uint8Array, maxOutputBytes?: number): Buffer;
 }

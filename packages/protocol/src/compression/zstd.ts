@@ -27,7 +27,6 @@ import {
   type Codec,
   type CompressOptions,
   type CompressionLevelRange,
-  type DecompressOptions,
 } from './types.js';
 
 const native = lazyNative<typeof ZstdBinding>('zstd', 'zstd-napi/binding.js');
@@ -76,8 +75,8 @@ export const zstd: Codec = {
     return out;
   },
 
-  decompress(input: Uint8Array, options?: DecompressOptions): Buffer {
-    const max = maxOutputOf(options);
+  decompress(input: Uint8Array, maxOutputBytes?: number): Buffer {
+    const max = maxOutputOf(maxOutputBytes);
     const src = asBuffer(input);
     if (src.length === 0) throw truncatedStream('zstd', 'empty input');
     const b = native();
