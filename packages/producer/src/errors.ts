@@ -127,12 +127,15 @@ export class ConfigError extends KafkaError {
    * @param value - the value given.
    * @param allowed - what would be accepted, in words.
    * @param detail - an optional sentence of why, or what to do instead.
+   * @param message - replaces the whole message (for errors that are not about one bad value,
+   *   like an unknown key); `key`, `value` and `allowed` are still set.
    */
-  constructor(key: string, value: unknown, allowed: string, detail?: string) {
+  constructor(key: string, value: unknown, allowed: string, detail?: string, message?: string) {
     super(
       'ERR_TANDEM_CONFIG',
-      `Invalid value ${describeValue(value)} for configuration '${key}': expected ${allowed}.` +
-        (detail ? ` ${detail}` : ''),
+      message ??
+        `Invalid value ${describeValue(value)} for configuration '${key}': expected ${allowed}.` +
+          (detail ? ` ${detail}` : ''),
     );
     this.key = key;
     this.value = value;
@@ -603,8 +606,8 @@ function describeWhere(context: KafkaErrorContext): string {
   return '';
 }
 
-/** Renders a config value for a message: strings quoted, objects by their kind. */
-function describeValue(value: unknown): string {
+/** Renders a value for an error message: strings quoted, objects by their kind. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return '(missing)';
   if (value === null) return 'null';

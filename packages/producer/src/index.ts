@@ -3,3 +3,5 @@
  */
 export * from './errors.js';
 export * from './partitioner/index.js';
+export * from './config/index.js';
+export * from './serializers.js';
