@@ -1,1 +1,49 @@
-export {};
+/**
+ * The real-broker test harness: start (or reuse) Apache Kafka brokers, create topics, and read
+ * back what Tandem wrote with clients Tandem did not write.
+ *
+ * @example
+ * ```ts
+ * import { createTopic, ensureKafka, readWithJava, readWithKcat, uniqueTopicName } from '../kafka/index.js';
+ *
+ * const kafka = await ensureKafka();           // KAFKA_BOOTSTRAP, or the harness broker
+ * const topic = uniqueTopicName('orders');
+ * await createTopic(kafka.bootstrap, topic, { partitions: 3 });
+ * // ... produce with Tandem ...
+ * const records = await readWithKcat(kafka.bootstrap, topic, { count: 10 });
+ * ```
+ */
+export {
+  ensureKafka,
+  findRunningCluster,
+  restartBroker,
+  startCluster,
+  stopAllClusters,
+  stopBroker,
+  stopCluster,
+  type BrokerInfo,
+  type KafkaCluster,
+  type StopBrokerOptions,
+  type StopReport,
+} from './cluster.js';
+export { BrokerStartError, HarnessError, ReadTimeoutError, ToolError, type HarnessErrorReason } from './errors.js';
+export { checkJava, compileJavaSources, runJava, runJavaUnchecked, type RunJavaOptions } from './java.js';
+export { kafkaClasspath } from './maven.js';
+export { probeMetadata, type MetadataProbe, type ProbedBroker } from './metadata-probe.js';
+export { pidsMentioning } from './processes.js';
+export {
+  dumpLogSegments,
+  readWithJava,
+  readWithKcat,
+  type DumpedBatch,
+  type DumpedRecord,
+  type DumpOptions,
+  type JavaReadOptions,
+  type JavaReadRecord,
+} from './readers.js';
+export type { ReadOptions, ReadRecord, TimestampType } from './records.js';
+export { createTopic, uniqueTopicName, type CreateTopicOptions } from './topics.js';
+export { clusterDir, type ClusterOptions, type ListenerSpec, type SecurityProtocol } from './topology.js';
+export { DEFAULT_KAFKA_VERSION, defaultKafkaVersion, toolClasses } from './versions.js';
+export { produceWithKcat, type KcatRecord } from './writers.js';
+export type { CommandResult } from './command.js';
