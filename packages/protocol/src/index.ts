@@ -8,4 +8,6 @@ export { Writer, compactLengthSize } from './primitives/writer.js';
 export { Reader } from './primitives/reader.js';
 export * from './compression/index.js';
 export * from './record/index.js';
+export * from './crc32c.js';
+export * from './error-codes.js';
 export * from './api/index.js';
