@@ -510,6 +510,15 @@ describe('lz4 framing (Lz4BlockOutputStream)', () => {
     assert.deepEqual(lz4.compress(lcgBytes(200, 1)), JAVA.lz4Rand200);
   });
 
+  test('a block that compresses to exactly its own size is stored too (Java tests >=, not >)', () => {
+    const input = randomBytes(285, 12345);
+    input.copy(input, 285 - 12, 0, 12);
+    assert.equal(lz4napi.compressSync(input).length - 4, input.length, 'precondition: compressed size == raw size');
+    const frame = lz4.compress(input);
+    assert.equal(frame.readUInt32LE(7), (0x80000000 | 285) >>> 0);
+    assert.deepEqual(frame.subarray(11, 11 + 285), input);
+  });
+
   test('blocks hold 64 KiB of input each, are independent, and the frame ends with a zero end mark', () => {
     const input = Buffer.concat([randomBytes(65536), records(65536), records(18928, 9)]);
     const frame = lz4.compress(input);
