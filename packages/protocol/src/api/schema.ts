@@ -74,7 +74,10 @@ export interface FieldDef {
    * struct of defaults; `null` must be given explicitly, as in Kafka's JSON.
    */
   readonly default?: string | number | bigint | boolean | null;
-  /** True if a non-default value may be dropped silently where the version lacks the field. */
+  /**
+   * True if a non-default value may be dropped silently where the version lacks the field (as in
+   * Kafka's JSON; tagged fields too follow it). Otherwise encoding such a value throws.
+   */
   readonly ignorable?: boolean;
   /** Fields of each element (`[]`) or of the struct (`struct`). */
   readonly fields?: readonly FieldDef[];
@@ -207,7 +210,7 @@ function compileField(parent: string, d: FieldDef): Field {
     tag: tagged ? d.tag! : -1,
     tagLo,
     tagHi,
-    ignorable: d.ignorable === true || tagged,
+    ignorable: d.ignorable === true,
     def,
     struct,
   };
@@ -358,29 +361,35 @@ function encodeStruct(
   externals: ExternalChunk[] | null,
 ): void {
   for (const f of s.fields) {
-    if (f.tag >= 0) continue;
     const x = value[f.name];
-    if (v < f.lo || v > f.hi) {
-      if (!f.ignorable && !isDefault(f, x)) {
-        throw new ProtocolError(
-          'ERR_TANDEM_PROTOCOL_UNSUPPORTED',
-          `${s.name}.${f.name} cannot be sent at version ${v} (versions ${f.lo}-${f.hi === MAX_VERSION ? '' : f.hi})`,
-        );
-      }
+    const absent = f.tag >= 0 ? v < f.tagLo || v > f.tagHi : v < f.lo || v > f.hi;
+    if (absent) {
+      if (!f.ignorable && !isDefault(f, x)) throw notInVersion(s, f, v);
       continue;
     }
+    if (f.tag >= 0) continue; // written in the tag buffer below
     writeValue(w, s, f, v, flex, x === undefined ? defaultOf(f) : x, externals);
   }
   if (!flex) return;
   let tags: Array<readonly [number, Uint8Array]> | undefined;
   for (const f of s.tagged) {
     const x = value[f.name];
+    // Tagged fields are written only when they differ from their default, as in Java.
     if (v < f.tagLo || v > f.tagHi || isDefault(f, x)) continue;
     const tw = new Writer(64);
     writeValue(tw, s, f, v, flex, x, null);
     (tags ??= []).push([f.tag, tw.finish()]);
   }
   w.taggedFields(tags);
+}
+
+function notInVersion(s: Struct, f: Field, v: number): ProtocolError {
+  const lo = f.tag >= 0 ? f.tagLo : f.lo;
+  const hi = f.tag >= 0 ? f.tagHi : f.hi;
+  return new ProtocolError(
+    'ERR_TANDEM_PROTOCOL_UNSUPPORTED',
+    `${s.name}.${f.name} has a non-default value and cannot be sent at version ${v} (versions ${lo}${hi === MAX_VERSION ? '+' : `-${hi}`})`,
+  );
 }
 
 function badValue(s: Struct, f: Field, x: unknown, what: string): ProtocolError {
