@@ -21,6 +21,7 @@ import {
   codecFor,
   codecs,
   gzip,
+  preloadCodec,
   lz4,
   none,
   snappy,
@@ -277,6 +278,15 @@ describe('codec lookup', () => {
     for (const name of ['GZIP', 'lz4hc', '', 'producer', 'uncompressed']) {
       assertProtocolError(() => codecByName(name), 'ERR_TANDEM_PROTOCOL_UNSUPPORTED', /compression\.type/);
     }
+  });
+
+  test('preloadCodec resolves by id or name and loads the native library up front', () => {
+    assert.equal(preloadCodec(3), lz4);
+    assert.equal(preloadCodec('zstd'), zstd);
+    assert.equal(preloadCodec('snappy'), snappy);
+    assert.equal(preloadCodec('none'), none);
+    assertProtocolError(() => preloadCodec(9), 'ERR_TANDEM_PROTOCOL_UNSUPPORTED');
+    assertProtocolError(() => preloadCodec('brotli'), 'ERR_TANDEM_PROTOCOL_UNSUPPORTED');
   });
 });
 

@@ -4,7 +4,9 @@
  * Java's `GzipCompression` wraps `java.util.zip.GZIPOutputStream`/`GZIPInputStream`, which are
  * zlib too, so levels mean the same on both sides (-1 is zlib's default, level 6). The header
  * bytes differ harmlessly (Java writes OS=255 and XFL=0, zlib OS=3 and an XFL hint); every gzip
- * reader ignores both. Decompression accepts concatenated members, as GZIPInputStream does.
+ * reader ignores both. Decompression accepts concatenated members, as GZIPInputStream does;
+ * unlike GZIPInputStream it refuses non-gzip bytes after the last member (zlib's choice), which
+ * no producer writes.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ProtocolError } from '../errors.js';

@@ -3,7 +3,7 @@
  * Look a codec up with {@link codecFor} (attributes id) or {@link codecByName} (config name).
  */
 export * from './types.js';
-export { codecFor, codecByName, codecs } from './registry.js';
+export { codecFor, codecByName, codecs, preloadCodec } from './registry.js';
 export { resolveLevel } from './options.js';
 export { none } from './none.js';
 export { gzip, GZIP_LEVELS } from './gzip.js';

@@ -50,6 +50,8 @@ import { xxhash32 } from './xxhash32.js';
 
 type Lz4Binding = typeof import('lz4-napi');
 const native = lazyNative<Lz4Binding>('lz4', 'lz4-napi');
+/** Loads `lz4-napi` now (see `preloadCodec`). */
+export const loadLz4Native: () => unknown = native;
 
 /** `compression.lz4.level`: 1-17, default 9 (see the note on levels above: validated, not honoured). */
 export const LZ4_LEVELS: CompressionLevelRange = {

@@ -4,11 +4,11 @@
  */
 import { ProtocolError } from '../errors.js';
 import { gzip } from './gzip.js';
-import { lz4 } from './lz4.js';
+import { loadLz4Native, lz4 } from './lz4.js';
 import { none } from './none.js';
-import { snappy } from './snappy.js';
+import { loadSnappyNative, snappy } from './snappy.js';
 import type { Codec, CompressionName } from './types.js';
-import { zstd } from './zstd.js';
+import { loadZstdNative, zstd } from './zstd.js';
 
 /** Every codec, indexed by id: `codecs[id].id === id`. */
 export const codecs: readonly Codec[] = Object.freeze([none, gzip, snappy, lz4, zstd]);
@@ -50,5 +50,30 @@ export function codecByName(name: CompressionName | string): Codec {
       `unknown compression.type ${JSON.stringify(name)}: expected one of ${[...byName.keys()].join(', ')}`,
     );
   }
+  return codec;
+}
+
+/** The native library under each codec that has one (gzip is Node's own zlib). */
+const nativeLoaders: Partial<Record<CompressionName, () => unknown>> = {
+  snappy: loadSnappyNative,
+  lz4: loadLz4Native,
+  zstd: loadZstdNative,
+};
+
+/**
+ * The codec for an id or `compression.type` name, with its native library loaded now rather
+ * than on first use. Call it where a configuration is accepted (producer construction, Sender
+ * start-up) so that a platform without the addon fails there, not at the first batch.
+ *
+ * @throws ProtocolError `ERR_TANDEM_PROTOCOL_UNSUPPORTED` for an unknown codec, or when the
+ *   native package fails to load (its error is the `cause`).
+ * @example
+ * ```ts
+ * const codec = preloadCodec(config['compression.type']); // e.g. 'zstd'
+ * ```
+ */
+export function preloadCodec(idOrName: number | string): Codec {
+  const codec = typeof idOrName === 'number' ? codecFor(idOrName) : codecByName(idOrName);
+  nativeLoaders[codec.name]?.();
   return codec;
 }

@@ -27,6 +27,8 @@ import { CompressionType, type Codec, type CompressOptions } from './types.js';
 
 type SnappyBinding = typeof import('@napi-rs/snappy');
 const native = lazyNative<SnappyBinding>('snappy', '@napi-rs/snappy');
+/** Loads `@napi-rs/snappy` now (see `preloadCodec`). */
+export const loadSnappyNative: () => unknown = native;
 
 /** xerial's magic, `SnappyCodec.MAGIC_HEADER`. */
 const MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);

@@ -30,6 +30,8 @@ import {
 } from './types.js';
 
 const native = lazyNative<typeof ZstdBinding>('zstd', 'zstd-napi/binding.js');
+/** Loads `zstd-napi` now (see `preloadCodec`). */
+export const loadZstdNative: () => unknown = native;
 
 /**
  * `compression.zstd.level`: -131072 (`ZSTD_minCLevel`, fastest) to 22 (`ZSTD_MAX_CLEVEL`),
