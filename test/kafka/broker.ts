@@ -122,10 +122,11 @@ export async function waitUntilAnswering(
   for (;;) {
     if (launched?.exit !== undefined) {
       const { code, signal } = launched.exit;
+      const tail = logTail(node);
       throw new BrokerStartError(
         'broker-exited',
-        `broker ${node.nodeId} (Kafka ${spec.version}) exited during startup (${signal ?? `code ${code}`}): ${logTail(node) ?? 'no error logged'} [log: ${node.serverLog}]`,
-        node.serverLog,
+        `broker ${node.nodeId} (Kafka ${spec.version}) exited during startup (${signal ?? `code ${code}`}): ${tail?.line ?? 'no error logged'} [log: ${tail?.file ?? node.serverLog}]`,
+        tail?.file ?? node.serverLog,
       );
     }
     try {
@@ -139,24 +140,29 @@ export async function waitUntilAnswering(
       const tail = logTail(node);
       throw new BrokerStartError(
         'broker-timeout',
-        `broker ${node.nodeId} on ${spec.host}:${port} did not answer Metadata within ${Math.round(spec.startTimeoutMs / 1000)} s (${lastSeen})${tail !== undefined ? `; last error: ${tail}` : ''} [log: ${node.serverLog}]`,
-        node.serverLog,
+        `broker ${node.nodeId} on ${spec.host}:${port} did not answer Metadata within ${Math.round(spec.startTimeoutMs / 1000)} s (${lastSeen})${tail !== undefined ? `; last error: ${tail.line}` : ''} [log: ${tail?.file ?? node.serverLog}]`,
+        tail?.file ?? node.serverLog,
       );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-/** The last error-looking line of the node's logs (server.log first, then the JVM's stdout). */
-export function logTail(node: NodePlan): string | undefined {
-  for (const file of [node.serverLog, node.stdoutLog]) {
-    const text = readTail(file, 64 * 1024);
-    if (text === undefined) continue;
-    const errorLines = text.split('\n').filter((l) => /\b(ERROR|FATAL)\b|Exception|^Error:/.test(l));
+/**
+ * The most telling line of the node's logs, and the file it is in: the last ERROR or exception
+ * line of server.log, else the last line the JVM itself printed (stdout.log holds only what
+ * happens before or outside logging, such as "Too small maximum heap").
+ */
+export function logTail(node: NodePlan): { line: string; file: string } | undefined {
+  const serverLog = readTail(node.serverLog, 64 * 1024);
+  if (serverLog !== undefined) {
+    const errorLines = serverLog.split('\n').filter((l) => /\b(ERROR|FATAL)\b|Exception/.test(l));
     const line = lastErrorLine(errorLines.join('\n'));
-    if (line !== undefined) return line;
+    if (line !== undefined) return { line, file: node.serverLog };
   }
-  return undefined;
+  const stdout = readTail(node.stdoutLog, 64 * 1024);
+  const line = stdout === undefined ? undefined : lastErrorLine(stdout);
+  return line === undefined ? undefined : { line, file: node.stdoutLog };
 }
 
 function readTail(file: string, bytes: number): string | undefined {

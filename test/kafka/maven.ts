@@ -116,7 +116,18 @@ function mavenErrorLine(output: string): string {
     .filter((l) => l.startsWith('[ERROR]'))
     .map((l) => l.slice('[ERROR]'.length).trim())
     .filter((l) => l.length > 0);
+  // Most specific first: the artifact that is missing or could not be downloaded, then the
+  // project-level "could not resolve dependencies", then whatever Maven said first.
   const cause =
-    plain.match(/(Could not (?:find|transfer|resolve) [^\n]*?)(?: -> \[Help|\n|$)/)?.[1] ?? errors[0] ?? plain.trim().split('\n').at(-1) ?? 'unknown error';
-  return cause.length > 300 ? `${cause.slice(0, 300)}...` : cause;
+    plain.match(/(Could not (?:find|transfer) artifact [^\n]*?)(?: -> \[Help|\n|$)/)?.[1] ??
+    plain.match(/(\S+ was not found in \S+)/)?.[1] ??
+    plain.match(/(Could not resolve [^\n]*?)(?: -> \[Help|\n|$)/)?.[1] ??
+    errors[0] ??
+    plain.trim().split('\n').at(-1) ??
+    'unknown error';
+  const trimmed = cause.replace(/\s*-> \[Help \d+\]\s*$/, '');
+  const short = trimmed.length > 300 ? `${trimmed.slice(0, 300)}...` : trimmed;
+  // Offline or behind a proxy, Maven's words rarely say so.
+  const offline = /Unknown host|Connection refused|Connect to .* failed|timed out|No plugin found for prefix|Could not transfer/i.test(plain);
+  return offline ? `${short} (is Maven Central reachable from here? check the network or Maven's proxy settings)` : short;
 }
