@@ -76,6 +76,9 @@ export interface ApiVersionsResponse {
   readonly decodedVersion?: number;
 }
 
+/** What the response encoder accepts (mock brokers): the tagged and later fields may be left out. */
+export type ApiVersionsResponseInput = Pick<ApiVersionsResponse, 'errorCode' | 'apiKeys'> & Partial<ApiVersionsResponse>;
+
 // ApiVersionsRequest (v0-v4; flexible from v3; header v2 from v3)
 //   v0-v2  (empty)
 //   v3+    client_software_name     COMPACT_STRING
@@ -104,7 +107,7 @@ const request = defineMessage<ApiVersionsRequest>({
 //     1: finalized_features_epoch INT64 (default -1)
 //     2: finalized_features      [name COMPACT_STRING, max_version_level INT16, min_version_level INT16]
 //     3: zk_migration_ready      BOOLEAN
-const response = defineMessage<ApiVersionsResponse>({
+const response = defineMessage<ApiVersionsResponse, ApiVersionsResponseInput>({
   name: 'ApiVersionsResponse',
   validVersions: '0-4',
   flexibleVersions: '3+',
