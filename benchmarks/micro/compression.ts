@@ -60,11 +60,20 @@ function recordsSection(size: number, valueSize = 100): Buffer {
 
 // ---------------------------------------------------------------------------------------------
 
+interface Timing {
+  /** Median wall-clock ns per call. */
+  wall: number;
+  /** Median CPU ns per call (user + system of the process): robust when other processes compete. */
+  cpu: number;
+}
+
 /** Median ns per call of `fn` over RUNS runs of about RUN_MS each (after a warm-up run). */
-function measure(fn: () => unknown): number {
-  const perCall: number[] = [];
+function measure(fn: () => unknown): Timing {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let run = -1; run < RUNS; run++) {
     let calls = 0;
+    const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     const deadline = start + BigInt(RUN_MS) * 1_000_000n;
     let now = start;
@@ -74,24 +83,32 @@ function measure(fn: () => unknown): number {
       if ((calls & 3) === 0 || calls < 4) now = process.hrtime.bigint();
     } while (now < deadline);
     now = process.hrtime.bigint();
-    if (run >= 0) perCall.push(Number(now - start) / calls);
+    const used = process.cpuUsage(cpuStart);
+    if (run >= 0) {
+      wall.push(Number(now - start) / calls);
+      cpu.push(((used.user + used.system) * 1000) / calls);
+    }
   }
-  perCall.sort((a, b) => a - b);
-  return perCall[perCall.length >> 1]!;
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
-const mbps = (bytes: number, ns: number): string => ((bytes / ns) * 1e3).toFixed(0);
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+}
+
+const mbps = (bytes: number, ns: number): number => Math.round((bytes / ns) * 1e3);
 const us = (ns: number): string => (ns / 1e3).toFixed(1);
 
 interface Row {
   codec: string;
   level: string;
   ratio: string;
-  'compress ns': string;
-  'compress MB/s': string;
-  'decompress ns': string;
-  'decompress MB/s': string;
-  '1 MiB compress µs': string;
+  'compress ns': number;
+  'compress MB/s': number;
+  'decompress ns': number;
+  'decompress MB/s': number;
+  '1 MiB compress µs': number;
 }
 
 const cases: [Codec, number | undefined][] = [
@@ -139,23 +156,29 @@ async function main(): Promise<void> {
       `load average ${loadavg()[0]!.toFixed(2)} (other processes skew the figures)`,
   );
   const rows: Row[] = [];
+  const wallRows: Row[] = [];
   for (const [codec, level] of cases) {
     const compressed = codec.compress(batch, level);
-    const compressNs = measure(() => codec.compress(batch, level));
-    const decompressNs = measure(() => codec.decompress(compressed));
-    const bigNs = measure(() => codec.compress(big, level));
-    rows.push({
+    const c = measure(() => codec.compress(batch, level));
+    const d = measure(() => codec.decompress(compressed));
+    const b = measure(() => codec.compress(big, level));
+    const row = (pick: keyof Timing): Row => ({
       codec: codec.name,
       level: level === undefined ? `${codec.levels?.default ?? '-'} (default)` : String(level),
       ratio: (batch.length / compressed.length).toFixed(2),
-      'compress ns': compressNs.toFixed(0),
-      'compress MB/s': mbps(batch.length, compressNs),
-      'decompress ns': decompressNs.toFixed(0),
-      'decompress MB/s': mbps(batch.length, decompressNs),
-      '1 MiB compress µs': us(bigNs),
+      'compress ns': Math.round(c[pick]),
+      'compress MB/s': mbps(batch.length, c[pick]),
+      'decompress ns': Math.round(d[pick]),
+      'decompress MB/s': mbps(batch.length, d[pick]),
+      '1 MiB compress µs': Math.round(b[pick] / 1e3),
     });
+    rows.push(row('cpu'));
+    wallRows.push(row('wall'));
   }
+  console.log('CPU time per call (user + system), the figure to compare:');
   console.table(rows);
+  console.log('Wall-clock time per call (inflated when other processes share the cores):');
+  console.table(wallRows);
   const rtt = await workerRoundTrip(batch);
   console.log(`worker_threads round trip of a 16 KiB buffer (postMessage there and back, copied): ${us(rtt)} µs median`);
 }
