@@ -8,7 +8,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RecordPartitioner, murmur2, partitionForKey, type TopicPartitions } from '@tandem/producer';
+import { RecordPartitioner, murmur2, murmur2View, partitionForKey, type TopicPartitions } from '@tandem/producer';
 import { runJava } from '../kafka/index.js';
 
 const PARTITION_COUNTS = [1, 3, 6, 7, 100, 1000];
@@ -72,6 +72,7 @@ test(`murmur2 and keyed partitions equal the Java client's (seed ${SEED})`, { ti
   // Also through the decision path the runtime uses, with the key at an offset in a scratch buffer.
   const partitioner = new RecordPartitioner({ partitioner: null, ignoreKeys: false, batchSize: 16384, adaptive: true });
   const scratch = new Uint8Array(70000);
+  const scratchView = new DataView(scratch.buffer);
   const views: TopicPartitions[] = PARTITION_COUNTS.map((n) => ({ partitionCount: n, availablePartitions: [0] }));
 
   const mismatches: string[] = [];
@@ -81,6 +82,8 @@ test(`murmur2 and keyed partitions equal the Java client's (seed ${SEED})`, { ti
     const shown = hex.length > 40 ? `${hex.slice(0, 40)}... (${key.length} bytes)` : `"${hex}"`;
     if (murmur2(key) !== javaHash) mismatches.push(`murmur2(${shown}) = ${murmur2(key)}, Java ${javaHash}`);
     scratch.set(key, 3);
+    const viaView = murmur2View(scratchView, 3, key.length);
+    if (viaView !== javaHash) mismatches.push(`murmur2View(${shown}) = ${viaView}, Java ${javaHash}`);
     for (const [j, count] of PARTITION_COUNTS.entries()) {
       const ours = partitionForKey(key, count);
       const viaChoose = partitioner.choose('t', undefined, scratch, 3, key.length, views[j], { topic: 't' });

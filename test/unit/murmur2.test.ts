@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MURMUR2_SEED, murmur2, partitionForKey, toPositive } from '@tandem/producer';
+import { MURMUR2_SEED, murmur2, murmur2View, partitionForKey, toPositive } from '@tandem/producer';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -65,6 +65,25 @@ describe('murmur2', () => {
     // Non-ASCII UTF-8 compared with a value computed by an independent implementation of the
     // reference algorithm (Java agrees: see the integration test).
     assert.equal(murmur2(utf8('héllo')), murmur2(Uint8Array.from([0x68, 0xc3, 0xa9, 0x6c, 0x6c, 0x6f])));
+  });
+});
+
+describe('murmur2View', () => {
+  test('gives the same hash as murmur2, through a DataView at any offset', () => {
+    const memory = new Uint8Array(300);
+    const view = new DataView(memory.buffer);
+    for (const [input, hash] of VECTORS) {
+      const key = utf8(input);
+      for (const pad of [0, 1, 2, 3, 5]) {
+        memory.fill(0xee);
+        memory.set(key, pad);
+        assert.equal(murmur2View(view, pad, key.length), hash, `${input} at ${pad}`);
+      }
+    }
+    for (let length = 0; length <= 40; length++) {
+      for (let i = 0; i < length; i++) memory[7 + i] = (i * 151 + length * 7) & 0xff;
+      assert.equal(murmur2View(view, 7, length), murmur2(memory, 7, length), `length ${length}`);
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * decision order, `built-in.ts` for the default sticky partitioner, `murmur2.ts` for Java's key
  * hash.
  */
-export { murmur2, toPositive, partitionForKey, MURMUR2_SEED } from './murmur2.js';
+export { murmur2, murmur2View, toPositive, partitionForKey, MURMUR2_SEED } from './murmur2.js';
 export { UNKNOWN_PARTITION } from './types.js';
 export type { TopicPartitions, Partitioner, PartitionerRecord, PartitionFunction } from './types.js';
 export { BuiltInPartitioner } from './built-in.js';

