@@ -48,9 +48,10 @@ export interface CompressOptions {
 }
 
 /**
- * Default `maxOutputBytes` of {@link Codec.decompress}: the cap on one decompressed stream: 64 MiB. A batch is at most `message.max.bytes`
- * compressed (1 MiB by default on the broker), so this leaves room for ratios up to 64:1 while
- * keeping a hostile "zip bomb" from taking the process's memory.
+ * Default `maxOutputBytes` of {@link Codec.decompress}, 64 MiB: the cap on one decompressed
+ * stream. A batch is at most `message.max.bytes` compressed (1 MiB by default on the broker), so
+ * this leaves room for ratios up to 64:1 while keeping a hostile "zip bomb" from taking the
+ * process's memory.
  */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
