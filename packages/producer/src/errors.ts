@@ -23,8 +23,10 @@
  * ```
  */
 
-/** Stable machine-readable codes of the errors in this module. */
-export type KafkaErrorCode =
+import { findKafkaError, kafkaErrorByCode } from '@tandem/protocol';
+
+/** Stable machine-readable codes of the errors in this module (`KafkaError.code`). */
+export type TandemErrorCode =
   /** An error the broker returned that has no more specific class (see `kafkaErrorName`). */
   | 'ERR_TANDEM_KAFKA'
   /** The configuration given to the producer is invalid: {@link ConfigError}. */
@@ -81,7 +83,7 @@ export interface KafkaErrorOptions {
 export class KafkaError extends Error {
   override name = 'KafkaError';
   /** Stable machine-readable code: match on this, not on the message. */
-  readonly code: KafkaErrorCode;
+  readonly code: TandemErrorCode;
   /** Kafka's error number when the broker returned this error, else undefined. */
   readonly kafkaErrorCode: number | undefined;
   /** Kafka's error name when the broker returned this error, else undefined. */
@@ -95,7 +97,7 @@ export class KafkaError extends Error {
   /** The partition the error is about, if any. */
   readonly partition: number | undefined;
 
-  constructor(code: KafkaErrorCode, message: string, options: KafkaErrorOptions = {}) {
+  constructor(code: TandemErrorCode, message: string, options: KafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.kafkaErrorCode = options.kafkaErrorCode;
@@ -350,84 +352,21 @@ export class ProducerClosedError extends KafkaError {
 // From a Kafka error code to the right error.
 
 /**
- * What is known of a Kafka error code: the shape of `@tandem/protocol`'s error-code table
- * (`error-codes.ts`), so that table can be passed to {@link kafkaErrorFromCode} as is.
+ * What is known of a Kafka error code: the fields of `@tandem/protocol`'s `KafkaErrorInfo` that
+ * the producer uses.
  */
 export interface KafkaErrorCodeInfo {
   readonly code: number;
+  /** Java's `Errors` name, e.g. `'NOT_LEADER_OR_FOLLOWER'`. */
   readonly name: string;
+  /** Whether Java maps the code to a `RetriableException`. */
   readonly retriable: boolean;
-  /** Kafka's description of the error. */
+  /** What happened, in words (without the topic-partition). */
   readonly message: string;
 }
 
 /** Finds the description of a Kafka error code; undefined if the code is unknown. */
 export type KafkaErrorCodeLookup = (code: number) => KafkaErrorCodeInfo | undefined;
-
-/**
- * The codes a producer can meet, with Java's names and retriability (from
- * `org.apache.kafka.common.protocol.Errors` in kafka-clients 4.x: retriable means the Java
- * exception extends `RetriableException`).
- *
- * This is a fallback for the codes the producer handles itself. `@tandem/protocol` will own the
- * complete table; pass its lookup to {@link kafkaErrorFromCode} when it exists.
- */
-const PRODUCER_ERROR_CODES: readonly (readonly [number, string, boolean, string])[] = [
-  [-1, 'UNKNOWN_SERVER_ERROR', false, 'The server experienced an unexpected error when processing the request.'],
-  [2, 'CORRUPT_MESSAGE', true, 'This message has failed its CRC checksum, exceeds the valid size, has a null key for a compacted topic, or is otherwise corrupt.'],
-  [3, 'UNKNOWN_TOPIC_OR_PARTITION', true, 'This server does not host this topic-partition.'],
-  [5, 'LEADER_NOT_AVAILABLE', true, 'There is no leader for this topic-partition as we are in the middle of a leadership election.'],
-  [6, 'NOT_LEADER_OR_FOLLOWER', true, 'For requests intended only for the leader, this error indicates that the broker is not the current leader.'],
-  [7, 'REQUEST_TIMED_OUT', true, 'The request timed out.'],
-  [8, 'BROKER_NOT_AVAILABLE', false, 'The broker is not available.'],
-  [9, 'REPLICA_NOT_AVAILABLE', true, 'The replica is not available for the requested topic-partition.'],
-  [10, 'MESSAGE_TOO_LARGE', false, 'The request included a message larger than the max message size the server will accept.'],
-  [13, 'NETWORK_EXCEPTION', true, 'The server disconnected before a response was received.'],
-  [14, 'COORDINATOR_LOAD_IN_PROGRESS', true, 'The coordinator is loading and hence can\'t process requests.'],
-  [15, 'COORDINATOR_NOT_AVAILABLE', true, 'The coordinator is not available.'],
-  [16, 'NOT_COORDINATOR', true, 'This is not the correct coordinator.'],
-  [17, 'INVALID_TOPIC_EXCEPTION', false, 'The request attempted to perform an operation on an invalid topic.'],
-  [18, 'RECORD_LIST_TOO_LARGE', false, 'The request included message batch larger than the configured segment size on the server.'],
-  [19, 'NOT_ENOUGH_REPLICAS', true, 'Messages are rejected since there are fewer in-sync replicas than required.'],
-  [20, 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', true, 'Messages are written to the log, but to fewer in-sync replicas than required.'],
-  [21, 'INVALID_REQUIRED_ACKS', false, 'Produce request specified an invalid value for required acks.'],
-  [29, 'TOPIC_AUTHORIZATION_FAILED', false, 'Topic authorization failed.'],
-  [30, 'GROUP_AUTHORIZATION_FAILED', false, 'Group authorization failed.'],
-  [31, 'CLUSTER_AUTHORIZATION_FAILED', false, 'Cluster authorization failed.'],
-  [32, 'INVALID_TIMESTAMP', false, 'The timestamp of the message is out of acceptable range.'],
-  [35, 'UNSUPPORTED_VERSION', false, 'The version of API is not supported.'],
-  [42, 'INVALID_REQUEST', false, 'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker.'],
-  [43, 'UNSUPPORTED_FOR_MESSAGE_FORMAT', false, 'The message format version on the broker does not support the request.'],
-  [44, 'POLICY_VIOLATION', false, 'Request parameters do not satisfy the configured policy.'],
-  [45, 'OUT_OF_ORDER_SEQUENCE_NUMBER', false, 'The broker received an out of order sequence number.'],
-  [46, 'DUPLICATE_SEQUENCE_NUMBER', false, 'The broker received a duplicate sequence number.'],
-  [47, 'INVALID_PRODUCER_EPOCH', false, 'Producer attempted to produce with an old epoch.'],
-  [48, 'INVALID_TXN_STATE', false, 'The producer attempted a transactional operation in an invalid state.'],
-  [49, 'INVALID_PRODUCER_ID_MAPPING', false, 'The producer attempted to use a producer id which is not currently assigned to its transactional id.'],
-  [50, 'INVALID_TRANSACTION_TIMEOUT', false, 'The transaction timeout is larger than the maximum value allowed by the broker (as configured by transaction.max.timeout.ms).'],
-  [51, 'CONCURRENT_TRANSACTIONS', true, 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing.'],
-  [52, 'TRANSACTION_COORDINATOR_FENCED', false, 'Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer.'],
-  [53, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', false, 'Transactional Id authorization failed.'],
-  [56, 'KAFKA_STORAGE_ERROR', true, 'Disk error when trying to access log file on the disk.'],
-  [59, 'UNKNOWN_PRODUCER_ID', false, 'This exception is raised by the broker if it could not locate the producer metadata associated with the producerId in question.'],
-  [74, 'FENCED_LEADER_EPOCH', true, 'The leader epoch in the request is older than the epoch on the broker.'],
-  [75, 'UNKNOWN_LEADER_EPOCH', true, 'The leader epoch in the request is newer than the epoch on the broker.'],
-  [76, 'UNSUPPORTED_COMPRESSION_TYPE', false, 'The requesting client does not support the compression type of given partition.'],
-  [87, 'INVALID_RECORD', false, 'This record has failed the validation on broker and hence will be rejected.'],
-  [90, 'PRODUCER_FENCED', false, 'There is a newer producer with the same transactionalId which fences the current one.'],
-  [100, 'UNKNOWN_TOPIC_ID', true, 'This server does not host this topic ID.'],
-  [120, 'TRANSACTION_ABORTABLE', false, 'The server encountered an error with the transaction. The client can abort the transaction to continue using this transactional ID.'],
-];
-
-const producerErrorCodes = new Map<number, KafkaErrorCodeInfo>(
-  PRODUCER_ERROR_CODES.map(([code, name, retriable, message]) => [code, { code, name, retriable, message }]),
-);
-
-/**
- * The built-in lookup over the codes a producer meets (a fallback until `@tandem/protocol`'s
- * complete table is wired in as the default).
- */
-export const producerErrorCodeLookup: KafkaErrorCodeLookup = (code) => producerErrorCodes.get(code);
 
 /** Where a broker error code came from, for the message and the error's fields. */
 export interface KafkaErrorContext {
@@ -463,8 +402,9 @@ export interface KafkaErrorContext {
  *
  * @param code - Kafka's error number.
  * @param context - where the error happened.
- * @param lookup - names and retriability of codes; defaults to {@link producerErrorCodeLookup}.
- *   Pass `@tandem/protocol`'s table lookup to know every code.
+ * @param lookup - names and retriability of codes; defaults to `@tandem/protocol`'s complete
+ *   table (`findKafkaError`). A code it does not know keeps its number, is named
+ *   `UNKNOWN_ERROR_CODE` and is not retriable, as Java's `Errors.forCode`.
  *
  * @example
  * ```ts
@@ -475,17 +415,17 @@ export interface KafkaErrorContext {
 export function kafkaErrorFromCode(
   code: number,
   context: KafkaErrorContext = {},
-  lookup: KafkaErrorCodeLookup = producerErrorCodeLookup,
+  lookup: KafkaErrorCodeLookup = findKafkaError,
 ): KafkaError | undefined {
   if (code === 0) return undefined;
-  const info = lookup(code) ?? producerErrorCodes.get(code);
-  const name = info?.name ?? `UNKNOWN_ERROR_CODE_${code}`;
+  const info = lookup(code) ?? kafkaErrorByCode(code);
+  const name = info.name;
   const where = describeWhere(context);
   const said = context.brokerMessage ? ` The broker said: ${context.brokerMessage}` : '';
   const base = {
     kafkaErrorCode: code,
     kafkaErrorName: name,
-    retriable: info?.retriable ?? false,
+    retriable: info.retriable,
     topic: context.topic,
     partition: context.partition,
     cause: context.cause,
@@ -562,7 +502,7 @@ export function kafkaErrorFromCode(
   }
 
   const fatal = code === 49 || code === 35; // INVALID_PRODUCER_ID_MAPPING, UNSUPPORTED_VERSION
-  return new KafkaError('ERR_TANDEM_KAFKA', `${what}: ${info?.message ?? 'unknown error code.'}${said}${hintFor(code)}`, {
+  return new KafkaError('ERR_TANDEM_KAFKA', `${what}: ${info.message}${said}${hintFor(code)}`, {
     ...base,
     fatal,
   });
@@ -572,20 +512,20 @@ export function kafkaErrorFromCode(
 function hintFor(code: number): string {
   switch (code) {
     case 3:
-      return " The topic may not exist (enable the broker's auto.create.topics.enable or create it) or the producer may not be allowed to DESCRIBE it.";
+      return " Create the topic (or enable the broker's auto.create.topics.enable) and grant DESCRIBE on it; the producer retries until 'delivery.timeout.ms'.";
     case 19:
     case 20:
-      return " Fewer in-sync replicas than the topic's min.insync.replicas: bring brokers back, or (at a durability cost) use 'acks' = 1.";
+      return " Bring the replicas back in sync or lower the topic's min.insync.replicas; 'acks' = 1 skips the check, at a durability cost.";
     case 21:
       return " Check 'acks': it must be all, -1, 0 or 1.";
     case 32:
-      return " The record's timestamp is outside the topic's message.timestamp.before.max.ms / after.max.ms; check the timestamps given to send().";
+      return " Check the timestamps given to send() against the topic's message.timestamp.before.max.ms / after.max.ms.";
     case 50:
       return " Lower 'transaction.timeout.ms' to at most the broker's transaction.max.timeout.ms.";
     case 76:
-      return " The broker is too old for this codec (zstd needs Kafka 2.1 and Produce v7); change 'compression.type'.";
+      return " Change 'compression.type'.";
     case 35:
-      return ' The broker does not support a request version Tandem needs (Tandem needs Kafka 2.1 or newer).';
+      return ' Tandem needs brokers of Kafka 2.1 or newer.';
     default:
       return '';
   }
