@@ -391,6 +391,35 @@ describe('serializers and interceptors', () => {
   });
 });
 
+describe('a Java producer.properties, every value a string', () => {
+  test('resolves to the same settings as Java would use', () => {
+    const c = resolveProducerConfig({
+      'bootstrap.servers': 'kafka-1:9092,kafka-2:9092',
+      acks: 'all',
+      'linger.ms': '20',
+      'batch.size': '65536',
+      'compression.type': 'zstd',
+      'enable.idempotence': 'true',
+      'max.in.flight.requests.per.connection': '5',
+      'delivery.timeout.ms': '180000',
+      'key.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
+      'value.serializer': 'org.apache.kafka.common.serialization.ByteArraySerializer',
+      'partitioner.class': 'org.apache.kafka.clients.producer.RoundRobinPartitioner',
+    } as ProducerConfigInput);
+    assert.equal(c['linger.ms'], 20);
+    assert.equal(c['batch.size'], 65536);
+    assert.equal(c['enable.idempotence'], true);
+    assert.equal(c['delivery.timeout.ms'], 180000);
+    assert.equal(c['key.serializer'], stringSerializer);
+    assert.ok(c['partitioner.class'] instanceof RoundRobinPartitioner);
+  });
+
+  test('and the rules apply to string values too', () => {
+    rejects({ ...base, 'max.in.flight.requests.per.connection': '6' }, 'max.in.flight.requests.per.connection');
+    rejects({ ...base, acks: '1', 'enable.idempotence': 'true' }, 'acks');
+  });
+});
+
 describe('every ConfigError names the key, the value and what is allowed', () => {
   test('for a sample of bad configs', () => {
     const cases: [Record<string, unknown>, string, unknown][] = [
