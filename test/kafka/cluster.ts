@@ -113,6 +113,8 @@ function shapeMismatch(spec: ClusterSpec, state: ClusterState): string | undefin
   if (state.brokers.length !== spec.brokers) return `${state.brokers.length} broker(s), asked for ${spec.brokers}`;
   const port = state.brokers[0]!.listeners[0]!.port;
   if (spec.port !== undefined && port !== spec.port) return `on port ${port}, asked for ${spec.port}`;
+  if (JSON.stringify(state.spec.brokerProperties) !== JSON.stringify(spec.brokerProperties)) return 'with other broker properties';
+  if (JSON.stringify(state.spec.listeners) !== JSON.stringify(spec.listeners)) return 'with other listeners';
   return undefined;
 }
 
@@ -120,6 +122,10 @@ async function startFresh(spec: ClusterSpec): Promise<KafkaCluster> {
   const classpath = await kafkaClasspath(spec.version);
   const nodes = await planNodes(spec);
 
+  // A JVM still running from this directory without being in the state file (the file was
+  // deleted, or written by an incompatible harness) must not find its data wiped under it.
+  const marker = join(clusterDir(spec.name), 'broker-');
+  for (const pid of pidsMentioning(marker)) await terminate(pid, marker, 5_000);
   // A fresh start means fresh data: no topics left over from an earlier run.
   for (const node of nodes) await rm(node.dir, { recursive: true, force: true });
   const clusterId = newClusterId();

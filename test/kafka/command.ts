@@ -21,8 +21,6 @@ export interface CommandOptions {
   input?: Uint8Array;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Kill as soon as `stdout` satisfies this (readers that know when they have enough). */
-  doneWhen?: (stdout: Buffer) => boolean;
 }
 
 /**
@@ -48,10 +46,7 @@ export function runCommand(command: string, args: readonly string[], options: Co
       child.kill('SIGKILL');
     }, options.timeoutMs);
 
-    child.stdout.on('data', (chunk: Buffer) => {
-      out.push(chunk);
-      if (options.doneWhen?.(Buffer.concat(out)) === true) child.kill('SIGKILL');
-    });
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     // A command that exits without reading its stdin makes our write fail with EPIPE: harmless.
     child.stdin.on('error', () => {});

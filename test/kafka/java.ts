@@ -20,7 +20,8 @@ export function javaCommand(tool: 'java' | 'javac' = 'java'): string {
   return tool;
 }
 
-let javaChecked: Promise<number> | undefined;
+/** The running Java's major version, asked once per process (`java -version` costs ~100 ms). */
+let javaVersion: Promise<number> | undefined;
 
 /**
  * Checks that Java is installed and new enough for Kafka `version` (17 for 4.x, 11 for 3.x)
@@ -29,9 +30,12 @@ let javaChecked: Promise<number> | undefined;
  * @throws HarnessError `java-missing` or `java-too-old`.
  */
 export async function checkJava(version: string): Promise<number> {
-  javaChecked ??= javaMajorVersion();
-  javaChecked.catch(() => (javaChecked = undefined));
-  const found = await javaChecked;
+  if (javaVersion === undefined) {
+    javaVersion = javaMajorVersion();
+    // A failure is not remembered: the user may install Java and call again.
+    javaVersion.catch(() => (javaVersion = undefined));
+  }
+  const found = await javaVersion;
   const needed = majorVersion(version) >= 4 ? 17 : 11;
   if (found < needed) {
     throw new HarnessError('java-too-old', `Kafka ${version} needs Java ${needed} or newer, found Java ${found} (${javaCommand()})`);

@@ -36,7 +36,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  */
 export async function readWithKcat(bootstrap: string, topic: string, options: ReadOptions = {}): Promise<ReadRecord[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const args = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-J', '-q'];
+  // -u: unbuffered, so that records read before a timeout kill are not lost in stdio's buffer.
+  const args = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-J', '-q', '-u'];
   args.push('-X', `isolation.level=${options.isolation ?? 'read_uncommitted'}`);
   // -c stops after `count` records; without a count, -e stops at the end of every partition.
   args.push(...(options.count !== undefined ? ['-c', String(options.count)] : ['-e']));

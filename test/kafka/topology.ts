@@ -166,6 +166,10 @@ export function serverProperties(spec: ClusterSpec, node: NodePlan, nodes: reado
     'transaction.state.log.num.partitions': 5,
     // Consumers in tests join at once; the 3 s default delay only slows them down.
     'group.initial.rebalance.delay.ms': 0,
+    // With several brokers, fault tests kill one and wait for the controller to fence it; the
+    // defaults (2 s heartbeats, 9 s session) make every such test wait 9 s. Half of that still
+    // tolerates a JVM stalled for seconds on a loaded two-core CI machine.
+    ...(spec.brokers > 1 ? { 'broker.heartbeat.interval.ms': 1000, 'broker.session.timeout.ms': 4500 } : {}),
     ...spec.brokerProperties,
   };
   const lines = Object.entries(properties).map(([key, value]) => `${key}=${String(value)}`);
