@@ -94,7 +94,7 @@ export class ReadTimeoutError<R> extends ToolError {
 /** The last line of `text` that looks like an error, else its last non-empty line, trimmed to one line. */
 export function lastErrorLine(text: string): string | undefined {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  const errorish = lines.filter((l) => /\b(ERROR|FATAL|Exception|Error:)/.test(l));
+  const errorish = lines.filter((l) => /\b(ERROR|FATAL)\b|Exception|Error:/.test(l));
   const line = errorish.at(-1) ?? lines.at(-1);
   if (line === undefined) return undefined;
   return line.length > 400 ? `${line.slice(0, 400)}...` : line;
