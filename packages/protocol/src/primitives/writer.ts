@@ -1,7 +1,5 @@
 import { uvarintSize, writeUVarint, writeVarint, writeVarlongBig } from './varint.js';
 
-const utf8 = new TextEncoder();
-
 /**
  * A growable big-endian writer for request bodies and headers.
  *
@@ -111,10 +109,10 @@ export class Writer {
       this.int16(-1);
       return;
     }
-    const bytes = utf8.encode(v);
-    if (bytes.length > 0x7fff) throw new RangeError(`string of ${bytes.length} bytes exceeds int16 length`);
-    this.int16(bytes.length);
-    this.raw(bytes);
+    const n = Buffer.byteLength(v, 'utf8');
+    if (n > 0x7fff) throw new RangeError(`string of ${n} bytes exceeds int16 length`);
+    this.int16(n);
+    this.utf8(v, n);
   }
 
   /** COMPACT_STRING / COMPACT_NULLABLE_STRING: uvarint (length + 1, 0 = null), then UTF-8. */
@@ -123,9 +121,16 @@ export class Writer {
       this.uvarint(0);
       return;
     }
-    const bytes = utf8.encode(v);
-    this.uvarint(bytes.length + 1);
-    this.raw(bytes);
+    const n = Buffer.byteLength(v, 'utf8');
+    this.uvarint(n + 1);
+    this.utf8(v, n);
+  }
+
+  /** `v` as UTF-8, `n` bytes (its byte length), straight into the buffer: no intermediate array. */
+  private utf8(v: string, n: number): void {
+    this.ensure(n);
+    this.buf.write(v, this.pos, n, 'utf8');
+    this.pos += n;
   }
 
   /** BYTES / NULLABLE_BYTES (and RECORDS before v9): int32 length (-1 = null), then the bytes. */
