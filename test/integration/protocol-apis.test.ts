@@ -24,6 +24,8 @@ import {
   negotiateVersions,
   type MetadataResponse,
   type NegotiatedVersions,
+  type PartitionProduceResponse,
+  type ProduceRequest,
 } from '@tandem/protocol';
 import { ensureKafka, readWithKcat, uniqueTopicName } from '../kafka/index.js';
 import { RawKafkaConnection } from '../support/raw-kafka-connection.js';
@@ -57,12 +59,45 @@ describe('protocol codecs against a real broker', { timeout: 180_000 }, () => {
     }
   }
 
+  const leaderConnections = new Map<number, RawKafkaConnection>();
+
+  /** A connection to the leader of partition 0 of `name` (a KAFKA_BOOTSTRAP cluster may have several brokers). */
+  async function leaderOf(name: string): Promise<RawKafkaConnection> {
+    const md = await metadataUntilLed(name);
+    const leader = md.topics[0]!.partitions.find((p) => p.partitionIndex === 0)!.leaderId;
+    const broker = md.brokers.find((b) => b.nodeId === leader)!;
+    if (`${broker.host}:${broker.port}` === bootstrap) return conn;
+    let c = leaderConnections.get(leader);
+    if (c === undefined) {
+      c = await RawKafkaConnection.connect(`${broker.host}:${broker.port}`, { clientId: 'tandem-protocol-it' });
+      leaderConnections.set(leader, c);
+    }
+    return c;
+  }
+
+  /**
+   * Produces `request` at `v` on `c`, retrying while a new partition's leadership settles
+   * (UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER right after creation).
+   */
+  async function produceSettled(c: RawKafkaConnection, v: number, request: ProduceRequest): Promise<PartitionProduceResponse> {
+    for (let i = 0; ; i++) {
+      const payload = await c.produce(v, request);
+      const { body } = decodeResponse(Produce, v, payload!);
+      const p = body.responses[0]!.partitionResponses[0]!;
+      if (![3, 5, 6].includes(p.errorCode) || i >= 50) return p;
+      await sleep(100);
+    }
+  }
+
   before(async () => {
     bootstrap = (await ensureKafka()).bootstrap;
     conn = await RawKafkaConnection.connect(bootstrap, { clientId: 'tandem-protocol-it' });
   });
 
-  after(() => conn?.close());
+  after(() => {
+    conn?.close();
+    for (const c of leaderConnections.values()) c.close();
+  });
 
   it('ApiVersions at our newest version (falling back if the broker is older), then negotiation', async () => {
     let asked = ApiVersions.maxVersion;
@@ -172,7 +207,7 @@ describe('protocol codecs against a real broker', { timeout: 180_000 }, () => {
 
   it('Produce at every version from 3 to the negotiated one, then read back with kcat', async () => {
     const produceTopic = uniqueTopicName('tandem-produce');
-    await metadataUntilLed(produceTopic);
+    const leader = await leaderOf(produceTopic);
     const max = version(ApiKey.Produce);
     const offsets: bigint[] = [];
     const expectedValues: string[] = [];
@@ -181,15 +216,12 @@ describe('protocol codecs against a real broker', { timeout: 180_000 }, () => {
       const fromWriter = v % 2 === 1;
       const value = fromWriter ? `produce-v${v}-ü` : 'hello';
       const batch = fromWriter ? buildRecordBatch([{ key: `k${v}`, value, timestamp: 1_700_000_000_000 + v }]) : referenceBatch();
-      const payload = await conn.produce(v, {
+      const p = await produceSettled(leader, v, {
         transactionalId: null,
         acks: -1,
         timeoutMs: 30_000,
         topicData: [{ name: produceTopic, partitionData: [{ index: 0, records: batch }] }],
       });
-      const { body } = decodeResponse(Produce, v, payload!);
-      const p = body.responses[0]!.partitionResponses[0]!;
-      assert.equal(body.responses[0]!.name, produceTopic);
       assert.equal(p.errorCode, 0, `Produce v${v}: error ${p.errorCode} ${p.errorMessage ?? ''}`);
       assert.equal(p.logAppendTimeMs, -1);
       if (v >= 5) assert.equal(p.logStartOffset, 0n);
@@ -199,7 +231,7 @@ describe('protocol codecs against a real broker', { timeout: 180_000 }, () => {
     assert.deepEqual(offsets, offsets.map((_, i) => BigInt(i)), 'one record per request, offsets 0..n-1');
 
     // acks=0: nothing comes back, and the connection stays in step for the next request.
-    const none = await conn.produce(max, {
+    const none = await leader.produce(max, {
       transactionalId: null,
       acks: 0,
       timeoutMs: 30_000,
@@ -207,7 +239,7 @@ describe('protocol codecs against a real broker', { timeout: 180_000 }, () => {
     });
     assert.equal(none, null);
     expectedValues.push('acks-0');
-    assert.equal((await conn.request(ApiVersions, 0, {})).body.errorCode, 0);
+    assert.equal((await leader.request(ApiVersions, 0, {})).body.errorCode, 0);
 
     const read = await readWithKcat(bootstrap, produceTopic, { count: expectedValues.length });
     assert.deepEqual(
@@ -223,21 +255,20 @@ describe('protocol codecs against a real broker', { timeout: 180_000 }, () => {
     });
     assert.equal(pid.errorCode, 0);
     const idemTopic = uniqueTopicName('tandem-idempotent');
-    await metadataUntilLed(idemTopic);
+    const leader = await leaderOf(idemTopic);
     const v = version(ApiKey.Produce);
-    const send = async (baseSequence: number, value: string): Promise<{ errorCode: number; baseOffset: bigint }> => {
+    const send = (baseSequence: number, value: string): Promise<PartitionProduceResponse> => {
       const batch = buildRecordBatch([{ value }, { value: `${value}-2` }], {
         producerId: pid.producerId,
         producerEpoch: pid.producerEpoch,
         baseSequence,
       });
-      const payload = await conn.produce(v, {
+      return produceSettled(leader, v, {
         transactionalId: null,
         acks: -1,
         timeoutMs: 30_000,
         topicData: [{ name: idemTopic, partitionData: [{ index: 0, records: batch }] }],
       });
-      return decodeResponse(Produce, v, payload!).body.responses[0]!.partitionResponses[0]!;
     };
     const first = await send(0, 'a');
     assert.equal(first.errorCode, 0);
