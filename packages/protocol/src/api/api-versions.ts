@@ -174,27 +174,28 @@ export function decodeApiVersionsResponse(input: Reader | Buffer, version: numbe
   const r = input instanceof Reader ? input : new Reader(input);
   const start = r.pos;
   const whole = !(input instanceof Reader);
-  const readAs = (v: number): ApiVersionsResponse => {
+  const readAs = (v: number, mustFill: boolean): ApiVersionsResponse => {
     r.pos = start;
     const body = response.decode(r, v);
-    if (whole && r.remaining !== 0) throw invalid(`${r.remaining} byte(s) left after ApiVersionsResponse v${v}`);
+    if (mustFill && r.remaining !== 0) throw invalid(`${r.remaining} byte(s) left after ApiVersionsResponse v${v}`);
     return { ...body, decodedVersion: v };
   };
-  if (version === 0) return readAs(0);
+  if (version === 0) return readAs(0, whole);
   if (r.remaining >= 2 && r.buf.readInt16BE(start) === UNSUPPORTED_VERSION_ERROR_CODE) {
     try {
-      return readAs(0);
+      // Only if the v0 layout accounts for every byte: a v1/v2 body is v0 plus a throttle time.
+      return readAs(0, true);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       // Not a v0 body after all (a flexible reply with that error code): read it as asked.
     }
   }
   try {
-    return readAs(version);
+    return readAs(version, whole);
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
     try {
-      return readAs(0);
+      return readAs(0, whole);
     } catch {
       throw err;
     }
