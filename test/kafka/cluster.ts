@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatStorage, launchBroker, type LaunchedBroker, waitUntilAnswering, writeNodeConfig } from './broker.js';
 import { BrokerStartError, HarnessError } from './errors.js';
@@ -78,8 +79,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<KafkaC
 async function reuseIfHealthy(spec: ClusterSpec, state: ClusterState): Promise<KafkaCluster | undefined> {
   const alive = state.brokers.filter((b) => isOurProcess(b.pid, b.propertiesFile));
   if (alive.length === 0) return undefined;
+  // Patient: a broker that runs but is slow to answer (a loaded CI machine, a long GC) may be
+  // serving another process's tests right now, and restarting it would wipe their topics.
   const healthy =
-    alive.length === state.brokers.length && (await Promise.all(state.brokers.map((b) => answers(state.spec.host, b.listeners[0]!.port, state.brokers.length)))).every(Boolean);
+    alive.length === state.brokers.length &&
+    (await Promise.all(state.brokers.map((b) => answers(state.spec.host, b.listeners[0]!.port, state.brokers.length, 20_000)))).every(Boolean);
   if (healthy) {
     const mismatch = shapeMismatch(spec, state);
     if (mismatch !== undefined) {
@@ -95,16 +99,18 @@ async function reuseIfHealthy(spec: ClusterSpec, state: ClusterState): Promise<K
   return undefined;
 }
 
-async function answers(host: string, port: number, expected: number): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+/** Whether the broker answers Metadata listing `expected` brokers, retrying for up to `patienceMs`. */
+async function answers(host: string, port: number, expected: number, patienceMs: number): Promise<boolean> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
     try {
-      if ((await probeMetadata(host, port, 3_000)).brokers.length >= expected) return true;
+      if ((await probeMetadata(host, port, 5_000)).brokers.length >= expected) return true;
     } catch {
-      // fall through to the next attempt
+      // not yet: try again until the deadline
     }
+    if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 300));
   }
-  return false;
 }
 
 /** How a running cluster differs from the one asked for, or undefined if it fits. */
@@ -126,8 +132,12 @@ async function startFresh(spec: ClusterSpec): Promise<KafkaCluster> {
   // deleted, or written by an incompatible harness) must not find its data wiped under it.
   const marker = join(clusterDir(spec.name), 'broker-');
   for (const pid of pidsMentioning(marker)) await terminate(pid, marker, 5_000);
-  // A fresh start means fresh data: no topics left over from an earlier run.
-  for (const node of nodes) await rm(node.dir, { recursive: true, force: true });
+  // A fresh start means fresh data: no topics left over from an earlier run. The previous
+  // run's log is kept beside it, for whoever wonders why that run ended.
+  for (const node of nodes) {
+    if (existsSync(node.serverLog)) await rename(node.serverLog, `${node.dir}.previous-server.log`);
+    await rm(node.dir, { recursive: true, force: true });
+  }
   const clusterId = newClusterId();
   await Promise.all(nodes.map((node) => writeNodeConfig(spec, node, nodes)));
   await Promise.all(nodes.map((node) => formatStorage(spec, node, clusterId, classpath)));
@@ -272,7 +282,7 @@ export async function findRunningCluster(nameOrOptions: string | ClusterOptions 
   const state = await readState(name);
   if (state === undefined) return undefined;
   if (!state.brokers.every((b) => isOurProcess(b.pid, b.propertiesFile))) return undefined;
-  const ok = await Promise.all(state.brokers.map((b) => answers(state.spec.host, b.listeners[0]!.port, 1)));
+  const ok = await Promise.all(state.brokers.map((b) => answers(state.spec.host, b.listeners[0]!.port, 1, 5_000)));
   return ok.every(Boolean) ? toCluster(state, false) : undefined;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 /**
@@ -79,11 +79,30 @@ export async function terminate(pid: number | null | undefined, marker: string, 
 }
 
 /**
- * Pids of every process whose command line contains `marker`. Used as a sweep after a stop (a
- * JVM whose pid was never recorded, because its starter was killed at the wrong moment, still
- * names its cluster's directory) and by tests that check nothing of ours is left.
+ * Pids of every Java process whose command line contains `marker`. Used as a sweep after a stop
+ * (a JVM whose pid was never recorded, because its starter was killed at the wrong moment, still
+ * names its cluster's directory) and by tests that check nothing of ours is left. Reads /proc
+ * where there is one (minimal CI images may lack `ps`), else asks `ps`.
  */
 export function pidsMentioning(marker: string): number[] {
+  const pids: number[] = [];
+  for (const [pid, commandLine] of listProcesses()) {
+    // Not ourselves, and not a shell or tool whose own arguments happen to contain the marker.
+    if (pid !== process.pid && commandLine.includes(marker) && /(^|\/)java\s/.test(commandLine)) pids.push(pid);
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+function listProcesses(): Array<[number, string]> {
+  if (existsSync('/proc/self/cmdline')) {
+    const found: Array<[number, string]> = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const commandLine = commandLineOf(Number(entry));
+      if (commandLine !== undefined) found.push([Number(entry), commandLine]);
+    }
+    return found;
+  }
   let listing: string;
   try {
     // `ww`: never truncate the command line, or the marker could be cut off.
@@ -91,13 +110,10 @@ export function pidsMentioning(marker: string): number[] {
   } catch {
     return [];
   }
-  const pids: number[] = [];
+  const found: Array<[number, string]> = [];
   for (const line of listing.split('\n')) {
     const match = line.match(/^\s*(\d+)\s+(.*)$/);
-    if (match === null || !match[2]!.includes(marker)) continue;
-    const pid = Number(match[1]);
-    // Not ourselves, and not a `ps` or shell whose own arguments happen to contain the marker.
-    if (pid !== process.pid && /\bjava\b/.test(match[2]!)) pids.push(pid);
+    if (match !== null) found.push([Number(match[1]), match[2]!]);
   }
-  return pids;
+  return found;
 }
