@@ -313,6 +313,7 @@ function decodeStruct(r: Reader, s: Struct, v: number, flex: boolean): Record<st
     values[i] = f.tag >= 0 || v < f.lo || v > f.hi ? defaultOf(f) : readValue(r, f, v, flex);
   }
   const out = s.make(values);
+  values.fill(undefined); // hold no reference to the input or the result
   if (flex) {
     // Nearly every tag buffer is empty (one 00 byte): skip it without building the callback.
     if (r.remaining > 0 && r.buf[r.pos] === 0) {
