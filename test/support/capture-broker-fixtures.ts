@@ -55,7 +55,14 @@ async function capture(bootstrap: string, brokerLabel: string): Promise<BrokerFi
       out.push({ name, apiKey, version, request, payloadHex: payload.toString('hex') });
     };
 
-    for (const v of [0, 3, 4]) {
+    // The broker's ranges, so that we only send versions it accepts (it closes the connection
+    // on any other API's unknown version).
+    const ranges = (await conn.request(ApiVersions, 0, {})).body.apiKeys;
+    const accepts = (apiKey: number, v: number): boolean =>
+      ranges.some((r) => r.apiKey === apiKey && r.minVersion <= v && v <= r.maxVersion);
+    const accepted = (apiKey: number, versions: number[]): number[] => versions.filter((v) => accepts(apiKey, v));
+
+    for (const v of accepted(ApiKey.ApiVersions, [0, 3, 4])) {
       const res = await conn.request(ApiVersions, v, v >= 3 ? SOFTWARE : {});
       keep(`ApiVersions v${v}`, ApiKey.ApiVersions, v, v >= 3 ? 'client software tandem 0.1.0' : '(empty)', res.payload);
     }
@@ -78,7 +85,7 @@ async function capture(bootstrap: string, brokerLabel: string): Promise<BrokerFi
       if (i > 100) throw new Error(`topic ${topic} did not get a leader: ${JSON.stringify(t)}`);
       await sleep(100);
     }
-    for (const v of [4, 9, 12, 13]) {
+    for (const v of accepted(ApiKey.Metadata, [4, 9, 12, 13])) {
       const res = await conn.request(Metadata, v, { topics: [{ name: topic }], allowAutoTopicCreation: true });
       keep(`Metadata v${v}`, ApiKey.Metadata, v, `topics [${topic}], allowAutoTopicCreation`, res.payload);
     }
@@ -87,7 +94,7 @@ async function capture(bootstrap: string, brokerLabel: string): Promise<BrokerFi
       keep('Metadata v12 unknown topic', ApiKey.Metadata, 12, 'topics [tandem-fixture-missing], no auto-creation', res.payload);
     }
 
-    for (const v of [0, 5]) {
+    for (const v of accepted(ApiKey.InitProducerId, [0, 4, 5])) {
       // A fresh broker answers COORDINATOR_LOAD_IN_PROGRESS (14) until its producer-id manager is ready.
       for (let i = 0; ; i++) {
         const res = await conn.request(InitProducerId, v, { transactionalId: null, transactionTimeoutMs: 0x7fffffff });
@@ -99,7 +106,7 @@ async function capture(bootstrap: string, brokerLabel: string): Promise<BrokerFi
       }
     }
 
-    for (const v of [3, 6]) {
+    for (const v of accepted(ApiKey.FindCoordinator, [3, 4, 6])) {
       const req =
         v >= 4
           ? { keyType: CoordinatorType.transaction, coordinatorKeys: ['tandem-fixture-txn'] }
@@ -116,7 +123,8 @@ async function capture(bootstrap: string, brokerLabel: string): Promise<BrokerFi
     }
 
     const batch = referenceBatch();
-    for (const v of [3, 9, 12]) {
+    const produceMax = Math.min(12, ranges.find((r) => r.apiKey === ApiKey.Produce)!.maxVersion);
+    for (const v of [...new Set([3, 9, produceMax])]) {
       const payload = await conn.produce(v, {
         transactionalId: null,
         acks: -1,
@@ -126,13 +134,13 @@ async function capture(bootstrap: string, brokerLabel: string): Promise<BrokerFi
       keep(`Produce v${v}`, ApiKey.Produce, v, `acks=-1, the reference batch to ${topic}-0`, payload!);
     }
     {
-      const payload = await conn.produce(12, {
+      const payload = await conn.produce(produceMax, {
         transactionalId: null,
         acks: -1,
         timeoutMs: 30_000,
         topicData: [{ name: topic, partitionData: [{ index: 7, records: batch }] }],
       });
-      keep('Produce v12 unknown partition', ApiKey.Produce, 12, `acks=-1, the reference batch to ${topic}-7 (no such partition)`, payload!);
+      keep(`Produce v${produceMax} unknown partition`, ApiKey.Produce, produceMax, `acks=-1, the reference batch to ${topic}-7 (no such partition)`, payload!);
     }
   } finally {
     conn.close();

@@ -1,7 +1,8 @@
 /**
- * Decoders against responses a real broker wrote: test/fixtures/broker-4.4.0.json, captured from
- * Apache Kafka 4.4.0 (KRaft, single node on 127.0.0.1:29092, cluster id MkU3OEVBNTcwNTJENDM2Qg)
- * by test/support/capture-broker-fixtures.ts. Each payload is the response frame after its size
+ * Decoders against responses real brokers wrote: test/fixtures/broker-4.4.0.json and
+ * broker-3.9.1.json, captured from Apache Kafka 4.4.0 and 3.9.1 (KRaft, single node, on
+ * 127.0.0.1:29092 and :29094, cluster id MkU3OEVBNTcwNTJENDM2Qg) by
+ * test/support/capture-broker-fixtures.ts. Each payload is the response frame after its size
  * prefix: header, then body.
  */
 import * as assert from 'node:assert/strict';
@@ -28,17 +29,24 @@ interface Captured {
   payloadHex: string;
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../../fixtures/broker-4.4.0.json', import.meta.url), 'utf8')) as {
+interface Fixtures {
   broker: string;
   topic: string;
   responses: Captured[];
-};
+}
 
-function payload(name: string): Buffer {
-  const c = fixtures.responses.find((r) => r.name === name);
-  if (c === undefined) assert.fail(`no fixture named ${name}`);
+function load(version: string): Fixtures {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/broker-${version}.json`, import.meta.url), 'utf8')) as Fixtures;
+}
+
+function payloadOf(f: Fixtures, name: string): Buffer {
+  const c = f.responses.find((r) => r.name === name);
+  if (c === undefined) assert.fail(`no fixture named ${name} from ${f.broker}`);
   return Buffer.from(c.payloadHex, 'hex');
 }
+
+const fixtures = load('4.4.0');
+const payload = (name: string): Buffer => payloadOf(fixtures, name);
 
 const CLUSTER_ID = 'MkU3OEVBNTcwNTJENDM2Qg';
 
@@ -198,5 +206,72 @@ describe(`decoding responses captured from ${fixtures.broker}`, () => {
     assert.equal(p.index, 7);
     assert.equal(p.errorCode, 3);
     assert.equal(p.baseOffset, -1n);
+  });
+});
+
+describe('decoding responses captured from Apache Kafka 3.9.1', () => {
+  const f39 = load('3.9.1');
+  const p39 = (name: string): Buffer => payloadOf(f39, name);
+
+  it('ApiVersions v4: the 3.9 ranges, and no transaction.version finalized', () => {
+    const { body } = decodeResponse(ApiVersions, 4, p39('ApiVersions v4'));
+    assert.equal(body.errorCode, 0);
+    assert.deepEqual(range(body, ApiKey.Produce), { apiKey: 0, minVersion: 0, maxVersion: 11 });
+    assert.deepEqual(range(body, ApiKey.Metadata), { apiKey: 3, minVersion: 0, maxVersion: 12 });
+    assert.equal(range(body, ApiKey.EndTxn).maxVersion, 4);
+    assert.equal(finalizedFeatureLevel(body, 'transaction.version'), 0);
+    assert.ok(body.finalizedFeatures.some((x) => x.name === 'metadata.version'));
+  });
+
+  it('negotiation with 3.9: Produce 11, Metadata 12, EndTxn and TxnOffsetCommit 4', () => {
+    const { body } = decodeResponse(ApiVersions, 3, p39('ApiVersions v3'));
+    const n = negotiateVersions(body, { transactional: true });
+    assert.deepEqual(n.unsupported, []);
+    assert.equal(n.transactionVersion, 0);
+    assert.equal(n.versions.get(ApiKey.Produce), 11);
+    assert.equal(n.versions.get(ApiKey.Metadata), 12);
+    assert.equal(n.versions.get(ApiKey.EndTxn), 4);
+    assert.equal(n.versions.get(ApiKey.TxnOffsetCommit), 4);
+  });
+
+  it('the unsupported-version reply names ApiVersions 0-4', () => {
+    const { body } = decodeResponse(ApiVersions, 4, p39('ApiVersions v127 (unsupported)'));
+    assert.equal(body.errorCode, 35);
+    assert.equal(body.decodedVersion, 0);
+    assert.deepEqual(body.apiKeys, [{ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 4 }]);
+  });
+
+  for (const v of [4, 9, 12]) {
+    it(`Metadata v${v}`, () => {
+      const { body } = decodeResponse(Metadata, v, p39(`Metadata v${v}`));
+      assert.deepEqual(body.brokers, [{ nodeId: 1, host: '127.0.0.1', port: 29094, rack: null }]);
+      assert.equal(body.clusterId, CLUSTER_ID);
+      const t = body.topics[0]!;
+      assert.equal(t.name, f39.topic);
+      assert.equal(t.partitions[0]!.leaderId, 1);
+      assert.equal(t.partitions[0]!.leaderEpoch, v >= 7 ? 0 : -1);
+    });
+  }
+
+  for (const [name, v] of [['InitProducerId v4', 4], ['InitProducerId v5', 5]] as const) {
+    it(name, () => {
+      const { body } = decodeResponse(InitProducerId, v, p39(name));
+      assert.equal(body.errorCode, 0);
+      assert.ok(body.producerId >= 0n);
+    });
+  }
+
+  for (const v of [3, 9, 11]) {
+    it(`Produce v${v}`, () => {
+      const { body } = decodeResponse(Produce, v, p39(`Produce v${v}`));
+      const p = body.responses[0]!.partitionResponses[0]!;
+      assert.equal(p.errorCode, 0);
+      assert.ok(p.baseOffset >= 0n);
+    });
+  }
+
+  it('Produce v11 to a partition that does not exist', () => {
+    const { body } = decodeResponse(Produce, 11, p39('Produce v11 unknown partition'));
+    assert.equal(body.responses[0]!.partitionResponses[0]!.errorCode, 3);
   });
 });
