@@ -5,3 +5,6 @@ export * from './errors.js';
 export * from './partitioner/index.js';
 export * from './config/index.js';
 export * from './serializers.js';
+export { KafkaProducer, type CloseOptions } from './kafka-producer.js';
+export type { ProducerRecord, RecordMetadata, SendCallback, RecordHeaders, HeaderValue } from './record.js';
+export type { PartitionInfo } from '@tandem/shared-memory';

@@ -1,1 +1,7 @@
-export {};
+/**
+ * @tandem/sender: the Sender worker. Applications do not import this package: @tandem/producer
+ * starts its worker entry (`@tandem/sender/worker`) in a Worker thread.
+ */
+export { Sender } from './sender.js';
+export { BrokerConnection, NetworkError } from './network/broker-connection.js';
+export { NetworkClient } from './network/network-client.js';

@@ -44,15 +44,27 @@ export interface TopicView {
   readonly availablePartitions: readonly number[];
 }
 
+/** One partition of a topic, as partitionsFor() reports it (Java's PartitionInfo, in part). */
+export interface PartitionInfo {
+  readonly topic: string;
+  readonly partition: number;
+  /** Node id of the leader, or -1 when the partition has none. */
+  readonly leader: number;
+  /** The leader's epoch, or -1 when unknown. */
+  readonly leaderEpoch: number;
+}
+
 /** Calls the application thread makes on the Sender. */
 export interface SenderControl {
-  /** Connects to the cluster; resolves once the worker is ready to drain. */
-  start(config: SenderConfig, layout: LayoutBuffers, events: AppEvents): Promise<void>;
+  /** Attaches to the shared layout; resolves once the worker is ready to drain. */
+  start(config: SenderConfig, layout: LayoutBuffers): Promise<void>;
   /**
    * Resolves with the topic's metadata, fetching it if needed, or rejects after `timeoutMs`
    * with the reason (unknown topic, invalid name, not authorized).
    */
   waitForTopic(topic: string, timeoutMs: number): Promise<TopicView>;
+  /** The topic's partitions and their leaders (fetching metadata if needed, up to `timeoutMs`). */
+  partitionsFor(topic: string, timeoutMs: number): Promise<PartitionInfo[]>;
   /** Seals every open slab and resolves when every batch sealed so far has completed. */
   flush(): Promise<void>;
   /**
@@ -64,7 +76,11 @@ export interface SenderControl {
   metrics(): Promise<Record<string, number>>;
 }
 
-/** Calls the Sender makes on the application thread (pushed changes). */
+/**
+ * What the Sender pushes to the application thread. These travel as plain messages on a port of
+ * their own (see {@link AppEventMessage}), not as comlink calls: the application side must be
+ * able to unref that port, so that an idle producer does not keep its process alive.
+ */
 export interface AppEvents {
   /** A topic's partition count or availability changed. */
   topicChanged(view: TopicView): void;
@@ -78,3 +94,8 @@ export interface ControlFailure {
   readonly code: string;
   readonly message: string;
 }
+
+/** {@link AppEvents} as messages on the events port (workerData.eventsPort). */
+export type AppEventMessage =
+  | { readonly type: 'topicChanged'; readonly view: TopicView }
+  | { readonly type: 'fatal'; readonly message: string };

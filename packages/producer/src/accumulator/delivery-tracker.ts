@@ -21,7 +21,7 @@ import type { RecordAppender } from './record-appender.js';
 export type ErrorFactory = (code: number, topic: string, partition: number, recordCount: number) => Error;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Settler = (...args: any[]) => void;
+export type Settler = (...args: any[]) => void;
 
 export class DeliveryTracker {
   private readonly onSuccess: Settler[][];

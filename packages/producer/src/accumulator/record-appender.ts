@@ -80,6 +80,15 @@ export class RecordAppender {
   /** Index in its slab of the last appended record, and that slab (outputs of {@link append}). */
   lastSlab = NO_SLAB;
   lastRecordIndex = 0;
+  /**
+   * Encoded size of the last record: as appended, or, after TOO_LARGE_FOR_SLAB, the exact size
+   * it would take (for the size checks and error messages).
+   */
+  lastRecordSize = 0;
+  /** 1 where a slab is free (mirrors the free stack; lets large records find contiguous runs). */
+  private readonly isFree: Uint8Array;
+  /** Slabs a large record's slab spans (1 for ordinary slabs). */
+  private readonly span: Int32Array;
 
   constructor(layout: SharedLayout) {
     this.layout = layout;
@@ -99,6 +108,8 @@ export class RecordAppender {
     this.generation = new Int32Array(n);
     this.slabTopic = new Int32Array(n);
     this.slabPartition = new Int32Array(n);
+    this.isFree = new Uint8Array(n).fill(1);
+    this.span = new Int32Array(n).fill(1);
   }
 
   /** Slabs free right now. */
@@ -146,6 +157,7 @@ export class RecordAppender {
         const word = this.layout.slabTable + slab * 8 + SlabWord.COMMIT;
         if (Atomics.compareExchange(this.control, word, committed, committed + written) === committed) {
           this.committed[slab] = committed + written;
+          this.lastRecordSize = written;
           this.lastSlab = slab;
           this.lastRecordIndex = this.recordCount[slab]++;
           return AppendResult.APPENDED;
@@ -190,8 +202,64 @@ export class RecordAppender {
     const written = this.encode(start, this.slabCapacity, 0, 0, key, value, headers);
     if (written <= 0) {
       this.free[this.freeTop++] = slab;
+      this.lastRecordSize = exactRecordSize(key, value, headers);
       return AppendResult.TOO_LARGE_FOR_SLAB;
     }
+    this.isFree[slab] = 0;
+    this.open(target, partition, slab, timestamp, written);
+    target.openSlab[partition] = slab;
+    this.announce(slab, AnnounceEvent.OPENED);
+    return AppendResult.APPENDED;
+  }
+
+  /**
+   * Appends a record larger than a slab (up to max.request.size) into a run of adjacent free
+   * slabs used as one, sealed at once: a batch of its own, as Java gives such a record. Returns
+   * false if no run of enough free slabs exists now (the caller waits for memory).
+   * {@link lastRecordSize} must hold the record's size (append() leaves it there).
+   */
+  appendLarge(
+    target: AppendTarget,
+    partition: number,
+    timestamp: number,
+    key: Uint8Array | null,
+    value: Uint8Array | string | null,
+    headers: RecordHeaders | undefined,
+  ): boolean {
+    const need = Math.ceil((this.lastRecordSize + BATCH_HEADER_SIZE) / this.slabSize);
+    const first = this.findFreeRun(need);
+    if (first < 0) return false;
+    for (let i = first; i < first + need; i++) this.isFree[i] = 0;
+    let top = 0;
+    for (let i = 0; i < this.freeTop; i++) {
+      const id = this.free[i]!;
+      if (id < first || id >= first + need) this.free[top++] = id;
+    }
+    this.freeTop = top;
+    this.span[first] = need;
+    const start = first * this.slabSize + BATCH_HEADER_SIZE;
+    const written = this.encode(start, need * this.slabSize - BATCH_HEADER_SIZE, 0, 0, key, value, headers);
+    if (written <= 0) throw new Error('tandem: large record did not fit the slabs sized for it');
+    this.open(target, partition, first, timestamp, written);
+    // Sealed before the Sender hears of it: nothing else goes into this batch.
+    this.control[this.layout.slabWord(first, SlabWord.COMMIT)] = written | SEALED;
+    this.announce(first, AnnounceEvent.OPENED);
+    this.announce(first, AnnounceEvent.SEALED_FULL);
+    return true;
+  }
+
+  /** First slab of `count` adjacent free slabs, or -1. */
+  private findFreeRun(count: number): number {
+    let run = 0;
+    for (let i = 0; i < this.isFree.length; i++) {
+      run = this.isFree[i] === 1 ? run + 1 : 0;
+      if (run === count) return i - count + 1;
+    }
+    return -1;
+  }
+
+  /** Fills a freshly taken slab's table entry after its first record was written. */
+  private open(target: AppendTarget, partition: number, slab: number, timestamp: number, written: number): void {
     const c = this.control;
     const gen = (this.generation[slab]! + 1) | 0;
     this.generation[slab] = gen;
@@ -211,11 +279,9 @@ export class RecordAppender {
     c[w + SlabWord.BASE_TIMESTAMP_LO] = (timestamp - hi * 0x100000000) | 0;
     c[w + SlabWord.CREATED_MS] = Date.now() - this.layout.epochMs;
     c[w + SlabWord.GENERATION] = gen;
-    target.openSlab[partition] = slab;
-    this.announce(slab, AnnounceEvent.OPENED);
     this.lastSlab = slab;
     this.lastRecordIndex = 0;
-    return AppendResult.APPENDED;
+    this.lastRecordSize = written;
   }
 
   private announce(slab: number, event: number): void {
@@ -234,7 +300,12 @@ export class RecordAppender {
    * completion handler.
    */
   release(slab: number): void {
-    this.free[this.freeTop++] = slab;
+    const span = this.span[slab]!;
+    for (let i = slab; i < slab + span; i++) {
+      this.free[this.freeTop++] = i;
+      this.isFree[i] = 1;
+    }
+    this.span[slab] = 1;
   }
 
   /**
@@ -335,6 +406,13 @@ export class RecordAppender {
     }
     return p - start;
   }
+}
+
+/** Exact encoded size of a record as the first of its batch (deltas 0). */
+function exactRecordSize(key: Uint8Array | null, value: Uint8Array | string | null, headers: RecordHeaders | undefined): number {
+  const valueLen = value === null ? -1 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+  const body = RecordAppender.recordBodySize(0, 0, key === null ? -1 : key.length, valueLen, headers === undefined ? 1 : headersEncodedSize(headers));
+  return varintSize(body) + body;
 }
 
 function headerValueLength(v: HeaderValue): number {

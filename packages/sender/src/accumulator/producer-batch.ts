@@ -19,6 +19,11 @@ export const BatchState = {
 export type BatchStateValue = (typeof BatchState)[keyof typeof BatchState];
 
 export class ProducerBatch {
+  /**
+   * Order of creation (1, 2, ...); the pieces of a split batch keep their parent's. A flush waits
+   * for every batch up to the last id it saw.
+   */
+  id = 0;
   state: BatchStateValue = BatchState.OPEN;
   /** The app sealed it because it was full: send without waiting for linger. */
   full = false;

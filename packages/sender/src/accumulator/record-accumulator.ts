@@ -62,8 +62,10 @@ export class RecordAccumulator {
   private readonly overflow: Completion[] = [];
   /** Batches not yet completed (open, ready or in flight). */
   incomplete = 0;
-  /** When > 0, every batch is ready regardless of linger (flush or close in progress). */
+  /** Every batch is ready regardless of linger (close in progress). */
   private flushAll = false;
+  /** Id of the newest batch. */
+  lastBatchId = 0;
 
   constructor(
     private readonly layout: SharedLayout,
@@ -114,6 +116,7 @@ export class RecordAccumulator {
           loadInt64(words, w + SlabWord.BASE_TIMESTAMP_HI),
           this.layout.epochMs + words[w + SlabWord.CREATED_MS]!,
         );
+        batch.id = ++this.lastBatchId;
         this.batchBySlab[slab] = batch;
         this.queue(batch.topicIndex, batch.partition).batches.push(batch);
         this.incomplete++;
@@ -133,17 +136,46 @@ export class RecordAccumulator {
   }
 
   /**
-   * Whether the head batch of `q` may be sent at `now`, and if not, when it may (ms), or
-   * Infinity if it waits for something other than time.
+   * The batch of `q` to send next: the oldest not in flight, unless order is guaranteed by
+   * max.in.flight = 1 and one is in flight. Batches behind a retrying one wait for it, so a
+   * partition's records keep their order.
+   */
+  nextSendable(q: PartitionQueue): ProducerBatch | undefined {
+    if (this.settings.guaranteeOrder && q.inFlight > 0) return undefined;
+    for (const b of q.batches) if (b.state !== BatchState.IN_FLIGHT) return b;
+    return undefined;
+  }
+
+  /**
+   * When the next batch of `q` may be sent (ms; `nowMs` or earlier means now), or Infinity if it
+   * waits for something other than time.
    */
   readyAt(q: PartitionQueue, nowMs: number): number {
-    const batch = q.batches[0];
+    const batch = this.nextSendable(q);
     if (batch === undefined) return Infinity;
-    if (this.settings.guaranteeOrder && q.inFlight > 0) return Infinity;
-    if (batch.state === BatchState.IN_FLIGHT) return Infinity;
     if (batch.attempts > 0) return batch.retryAtMs;
-    if (batch.full || batch.flushing || this.flushAll) return nowMs;
+    if (batch.state === BatchState.READY || batch.full || batch.flushing || this.flushAll) return nowMs;
     return batch.createdMs + this.settings.lingerMs;
+  }
+
+  /** The smallest id of a batch not yet completed, or Infinity. */
+  oldestIncompleteId(): number {
+    let oldest = Infinity;
+    for (const q of this.queues.values()) {
+      const head = q.batches[0];
+      if (head !== undefined && head.id < oldest) oldest = head.id;
+    }
+    return oldest;
+  }
+
+  /** Puts `pieces` in the place of `batch` in its queue (after a split). */
+  replace(batch: ProducerBatch, pieces: readonly ProducerBatch[]): void {
+    const q = this.queue(batch.topicIndex, batch.partition);
+    const i = q.batches.indexOf(batch);
+    if (i < 0) throw new Error('tandem: split batch is not in its queue');
+    q.batches.splice(i, 1, ...pieces);
+    batch.state = BatchState.DONE;
+    this.incomplete += pieces.length - 1;
   }
 
   /**

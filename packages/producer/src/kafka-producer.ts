@@ -1,0 +1,673 @@
+/**
+ * KafkaProducer: the application-thread API. It serializes, partitions and appends each record
+ * into the shared accumulator; the Sender worker does everything else. Named and shaped after
+ * the Java client's KafkaProducer.
+ *
+ * The per-record path is {@link KafkaProducer.send} down to RecordAppender.append: no message
+ * is posted per record, and with a callback no promise is created either.
+ */
+import {
+  SharedLayout,
+  LocalErrorCode,
+  type AppEventMessage,
+  type PartitionInfo,
+  type TopicView,
+} from '@tandem/shared-memory';
+import { ControlWord } from '@tandem/shared-memory';
+import { AppendResult, RecordAppender, type AppendTarget } from './accumulator/record-appender.js';
+import { DeliveryTracker, type Settler } from './accumulator/delivery-tracker.js';
+import { resolveProducerConfig, toSenderConfig } from './config/index.js';
+import type { ProducerConfigInput, ProducerInterceptor, ResolvedProducerConfig } from './config/index.js';
+import {
+  InvalidTopicError,
+  KafkaError,
+  ProducerClosedError,
+  RecordTooLargeError,
+  TimeoutError,
+  kafkaErrorFromCode,
+} from './errors.js';
+import { BuiltInPartitioner, RecordPartitioner, UNKNOWN_PARTITION } from './partitioner/index.js';
+import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js';
+import { runSerializer, type Serializer } from './serializers.js';
+import { SenderHandle } from './sender-handle.js';
+
+/** Options of {@link KafkaProducer.close}. */
+export interface CloseOptions {
+  /**
+   * How long to wait for buffered records to be sent, in ms. Records still unsent when it
+   * passes fail with a ProducerClosedError. Default: no limit (as Java's close()).
+   */
+  readonly timeout?: number;
+}
+
+/** What the application thread knows of a topic. */
+interface TopicState extends AppendTarget {
+  readonly name: string;
+  view: TopicView;
+  readonly sticky: BuiltInPartitioner;
+}
+
+/** A send waiting for metadata or for buffer memory (never on the fast path). */
+interface WaitingSend {
+  readonly record: ProducerRecord;
+  readonly success: Settler;
+  readonly failure: ((err: Error) => void) | null;
+  readonly timer: NodeJS.Timeout;
+  /** Why it waits, for the timeout message. */
+  reason: 'metadata' | 'memory';
+}
+
+// The promise path without a closure per send: the executor is one shared function that
+// leaves the resolving functions here, read right after `new Promise` returns.
+let capturedResolve: (value: RecordMetadata) => void = () => {};
+let capturedReject: (err: Error) => void = () => {};
+function capture(resolve: (value: RecordMetadata) => void, reject: (err: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+const State = { OPEN: 0, CLOSING: 1, CLOSED: 2 } as const;
+
+/** setTimeout's longest delay; longer Kafka timeouts are clamped to it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A Kafka producer.
+ *
+ * @example
+ * ```ts
+ * const producer = new KafkaProducer({ 'bootstrap.servers': 'localhost:9092' });
+ * const md = await producer.send({ topic: 'orders', key: 'customer-42', value: '{"total":12}' });
+ * producer.send({ topic: 'events', value: 'clicked' }, (err, md) => { if (err) console.error(err); });
+ * await producer.close();
+ * ```
+ */
+export class KafkaProducer<K = unknown, V = unknown> {
+  /** The resolved configuration (Java's defaults filled in, presets applied). */
+  readonly config: ResolvedProducerConfig<K, V>;
+  private readonly layout: SharedLayout;
+  private readonly appender: RecordAppender;
+  private readonly tracker: DeliveryTracker;
+  private readonly partitioner: RecordPartitioner;
+  private readonly sender: SenderHandle;
+  private readonly started: Promise<void>;
+  private readonly topics = new Map<string, TopicState>();
+  private readonly topicsByIndex: TopicState[] = [];
+  private readonly topicFetches = new Set<string>();
+  private readonly waiting: WaitingSend[] = [];
+  private readonly interceptors: readonly ProducerInterceptor<K, V>[];
+  private readonly keySerializer: Serializer<K>;
+  private readonly valueSerializer: Serializer<V>;
+  /**
+   * Which keys and values skip the serializer call because it would return them unchanged:
+   * strings (written as UTF-8 straight into the slab) and bytes, for the built-in serializers.
+   */
+  private readonly keyStrings: boolean;
+  private readonly keyBytes: boolean;
+  private readonly valueStrings: boolean;
+  private readonly valueBytes: boolean;
+  private readonly maxRequestSize: number;
+  private readonly bufferMemory: number;
+  private state: number = State.OPEN;
+  private fatalError: KafkaError | null = null;
+  private holding = false;
+  private controlCalls = 0;
+  private closePromise: Promise<void> | null = null;
+  private readonly workerGone: Promise<never>;
+  private rejectWorkerGone!: (err: Error) => void;
+  private waitingDrained: Array<() => void> = [];
+
+  /**
+   * Validates the configuration (a ConfigError names any bad key) and starts the Sender worker.
+   * Connecting to the cluster happens in the background: the first send to a topic waits for its
+   * metadata, up to max.block.ms.
+   */
+  constructor(config: ProducerConfigInput<K, V>) {
+    this.config = resolveProducerConfig(config);
+    const c = this.config;
+    const slabSize = c['batch.size'] > 61 ? c['batch.size'] : 1024;
+    this.layout = SharedLayout.create({ slabSize, slabCount: Math.max(1, Math.floor(c['buffer.memory'] / slabSize)) });
+    this.appender = new RecordAppender(this.layout);
+    this.tracker = new DeliveryTracker(
+      this.layout,
+      this.appender,
+      (index) => this.topicsByIndex[index]?.name ?? `topic#${index}`,
+      (code, topic, partition, count) => this.errorForCode(code, topic, partition, count),
+      () => this.processWaiting(),
+    );
+    this.partitioner = new RecordPartitioner({
+      partitioner: c['partitioner.class'] as never,
+      ignoreKeys: c['partitioner.ignore.keys'],
+      batchSize: c['batch.size'],
+      adaptive: c['partitioner.adaptive.partitioning.enable'],
+    });
+    this.interceptors = c.interceptors;
+    this.keySerializer = c['key.serializer'];
+    this.valueSerializer = c['value.serializer'];
+    this.keyStrings = takesStrings(this.keySerializer);
+    this.keyBytes = takesBytes(this.keySerializer);
+    this.valueStrings = takesStrings(this.valueSerializer);
+    this.valueBytes = takesBytes(this.valueSerializer);
+    this.maxRequestSize = c['max.request.size'];
+    this.bufferMemory = c['buffer.memory'];
+    this.workerGone = new Promise<never>((_, reject) => {
+      this.rejectWorkerGone = reject;
+    });
+    this.workerGone.catch(() => {});
+    this.sender = new SenderHandle(
+      (event) => this.onSenderEvent(event),
+      (reason) => this.onSenderExit(reason),
+    );
+    this.started = this.sender.start(toSenderConfig(c), this.layout.buffers);
+    this.started.catch((err: unknown) => this.onSenderExit(`the Sender failed to start: ${String(err)}`));
+    this.armCompletions();
+  }
+
+  // ------------------------------------------------------------------ send
+
+  /**
+   * Sends a record. Returns a promise of its RecordMetadata, settled when the broker
+   * acknowledges it (per `acks`) or it fails for good.
+   *
+   * @throws never: every failure (serialization, size, closed producer, timeout) rejects.
+   */
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+  /**
+   * Sends a record and calls `callback` once with its outcome; creates no promise (the fast
+   * path for high rates).
+   */
+  send(record: ProducerRecord<K, V>, callback: SendCallback): void;
+  send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
+    let promise: Promise<RecordMetadata> | undefined;
+    let success: Settler;
+    let failure: ((err: Error) => void) | null;
+    if (callback === undefined) {
+      promise = new Promise<RecordMetadata>(capture);
+      success = capturedResolve;
+      failure = capturedReject;
+    } else {
+      success = callback;
+      failure = null;
+    }
+    if (this.state !== State.OPEN) {
+      fail(success, failure, this.fatalError ?? new ProducerClosedError());
+      return promise;
+    }
+    if (this.interceptors.length > 0) {
+      record = this.runOnSend(record);
+      [success, failure] = this.withAcknowledgement(success, failure);
+    }
+    if (this.waiting.length === 0) {
+      const topic = this.topics.get(record.topic);
+      if (topic !== undefined) {
+        try {
+          if (this.tryAppend(topic, record as ProducerRecord, success, failure)) return promise;
+        } catch (err) {
+          fail(success, failure, err as Error);
+          return promise;
+        }
+        this.enqueue(record as ProducerRecord, success, failure, 'memory');
+        return promise;
+      }
+    }
+    this.enqueue(record as ProducerRecord, success, failure, 'metadata');
+    return promise;
+  }
+
+  /**
+   * Serializes, partitions and appends. Returns false when buffer memory is exhausted (the
+   * caller queues the send); throws for a record that can never be sent.
+   */
+  private tryAppend(
+    topic: TopicState,
+    record: ProducerRecord,
+    success: Settler,
+    failure: ((err: Error) => void) | null,
+  ): boolean {
+    const name = topic.name;
+    const k = record.key;
+    let key: Uint8Array | null;
+    if (k === undefined || k === null) key = null;
+    else if (this.keyStrings && typeof k === 'string') key = Buffer.from(k, 'utf8');
+    else if (this.keyBytes && k instanceof Uint8Array) key = k;
+    else key = runSerializer(this.keySerializer, name, k as K, record.headers, 'key');
+
+    const v = record.value;
+    let value: Uint8Array | string | null;
+    if (this.valueStrings && typeof v === 'string') value = v;
+    else if (this.valueBytes && v instanceof Uint8Array) value = v;
+    else value = runSerializer(this.valueSerializer, name, v as V, record.headers, 'value');
+
+    let partition = this.partitioner.choose(name, record.partition, key, 0, key === null ? 0 : key.length, topic.view, record);
+    let sticky: BuiltInPartitioner | null = null;
+    if (partition === UNKNOWN_PARTITION) {
+      sticky = topic.sticky;
+      partition = sticky.partition(topic.view);
+      if (topic.openSlab[partition] === -1) partition = sticky.onNewBatch(topic.view);
+    }
+    const timestamp = record.timestamp ?? Date.now();
+    if (!(timestamp >= 0)) throw new RangeError(`Invalid timestamp ${String(timestamp)} for a record to topic '${name}': must be ms since the epoch, >= 0.`);
+
+    const result = this.appender.append(topic, partition, timestamp, key, value, record.headers);
+    if (result === AppendResult.APPENDED) {
+      this.tracker.track(this.appender.lastSlab, this.appender.lastRecordIndex, success, failure);
+      if (!this.holding) this.updateHold();
+      if (sticky !== null) sticky.afterAppend(this.appender.lastRecordSize, false, topic.view);
+      return true;
+    }
+    if (result === AppendResult.TOO_LARGE_FOR_SLAB) {
+      const size = this.appender.lastRecordSize;
+      if (size > this.maxRequestSize) throw RecordTooLargeError.forRecord(name, size, 'max.request.size', this.maxRequestSize);
+      if (size > this.bufferMemory) throw RecordTooLargeError.forRecord(name, size, 'buffer.memory', this.bufferMemory);
+      if (!this.appender.appendLarge(topic, partition, timestamp, key, value, record.headers)) return false;
+      this.tracker.track(this.appender.lastSlab, 0, success, failure);
+      if (!this.holding) this.updateHold();
+      return true;
+    }
+    return false; // NO_MEMORY
+  }
+
+  // ------------------------------------------------------------------ waiting sends
+
+  private enqueue(
+    record: ProducerRecord,
+    success: Settler,
+    failure: ((err: Error) => void) | null,
+    reason: 'metadata' | 'memory',
+  ): void {
+    const maxBlock = this.config['max.block.ms'];
+    const entry: WaitingSend = {
+      record,
+      success,
+      failure,
+      reason,
+      timer: setTimeout(() => this.expireWaiting(entry), Math.min(maxBlock, MAX_TIMER_MS)),
+    };
+    this.waiting.push(entry);
+    this.updateHold();
+    if (!this.topics.has(record.topic)) this.fetchTopic(record.topic);
+    else this.processWaiting();
+  }
+
+  private expireWaiting(entry: WaitingSend): void {
+    const i = this.waiting.indexOf(entry);
+    if (i < 0) return;
+    this.waiting.splice(i, 1);
+    const maxBlock = this.config['max.block.ms'];
+    const topic = entry.record.topic;
+    const err =
+      entry.reason === 'metadata' || !this.topics.has(topic)
+        ? new TimeoutError(`Topic ${topic} not present in metadata after ${maxBlock} ms.`, { topic, setting: 'max.block.ms', timeoutMs: maxBlock })
+        : new TimeoutError(
+            `Failed to allocate memory for a record to topic '${topic}' within max.block.ms (${maxBlock} ms): buffer.memory (${this.bufferMemory} bytes) is full. ` +
+              'Raise buffer.memory or max.block.ms, or send less.',
+            { topic, setting: 'max.block.ms', timeoutMs: maxBlock },
+          );
+    fail(entry.success, entry.failure, err);
+    this.afterWaitingChange();
+  }
+
+  /** Appends waiting sends, in order, as far as metadata and memory allow. */
+  private processWaiting(): void {
+    while (this.waiting.length > 0 && this.state !== State.CLOSED) {
+      const head = this.waiting[0]!;
+      const topic = this.topics.get(head.record.topic);
+      if (topic === undefined) {
+        head.reason = 'metadata';
+        this.fetchTopic(head.record.topic);
+        break;
+      }
+      head.reason = 'memory';
+      let appended: boolean;
+      try {
+        appended = this.tryAppend(topic, head.record, head.success, head.failure);
+      } catch (err) {
+        fail(head.success, head.failure, err as Error);
+        appended = true;
+      }
+      if (!appended) break;
+      clearTimeout(head.timer);
+      this.waiting.shift();
+    }
+    this.afterWaitingChange();
+  }
+
+  private afterWaitingChange(): void {
+    if (this.waiting.length === 0) for (const resolve of this.waitingDrained.splice(0)) resolve();
+    this.updateHold();
+  }
+
+  /** Asks the Sender for a topic's metadata (once at a time per topic). */
+  private fetchTopic(name: string): void {
+    if (this.topicFetches.has(name) || this.state === State.CLOSED) return;
+    this.topicFetches.add(name);
+    void this.control(this.sender.control.waitForTopic(name, this.config['max.block.ms'])).then(
+      (view) => {
+        this.topicFetches.delete(name);
+        this.addTopic(view);
+        this.processWaiting();
+      },
+      (err: Error) => {
+        this.topicFetches.delete(name);
+        this.failWaitingFor(name, this.topicError(name, err));
+      },
+    );
+  }
+
+  private failWaitingFor(topic: string, err: Error): void {
+    for (let i = 0; i < this.waiting.length; ) {
+      const w = this.waiting[i]!;
+      if (w.record.topic === topic) {
+        clearTimeout(w.timer);
+        this.waiting.splice(i, 1);
+        fail(w.success, w.failure, err);
+      } else {
+        i++;
+      }
+    }
+    this.processWaiting();
+  }
+
+  private topicError(topic: string, err: Error): Error {
+    switch (err.name) {
+      case 'TIMEOUT':
+        return new TimeoutError(err.message, { topic, setting: 'max.block.ms', timeoutMs: this.config['max.block.ms'] });
+      case 'INVALID_TOPIC_EXCEPTION':
+        return new InvalidTopicError(`Invalid topic name '${topic}': ${err.message}`, { topic, kafkaErrorCode: 17, kafkaErrorName: err.name });
+      case 'CLOSED':
+        return new ProducerClosedError(`The producer was closed before metadata for topic '${topic}' arrived.`);
+      default: {
+        const code = { TOPIC_AUTHORIZATION_FAILED: 29 }[err.name];
+        return (code !== undefined ? kafkaErrorFromCode(code, { topic }) : undefined) ?? err;
+      }
+    }
+  }
+
+  private addTopic(view: TopicView): TopicState {
+    let t = this.topics.get(view.topic);
+    if (t === undefined) {
+      const openSlab = new Int32Array(view.partitionCount).fill(-1);
+      t = {
+        name: view.topic,
+        topicIndex: view.topicIndex,
+        openSlab,
+        view,
+        sticky: this.partitioner.builtIn(view.topic),
+      };
+      this.topics.set(view.topic, t);
+      this.topicsByIndex[view.topicIndex] = t;
+    } else {
+      if (view.partitionCount > t.openSlab.length) {
+        const grown = new Int32Array(view.partitionCount).fill(-1);
+        grown.set(t.openSlab);
+        t.openSlab = grown;
+      }
+      t.view = view;
+    }
+    return t;
+  }
+
+  // ------------------------------------------------------------------ completions
+
+  /** Waits for the Sender's doorbell without blocking; settles what it reports. */
+  private armCompletions(): void {
+    if (this.state === State.CLOSED) return;
+    const control = this.layout.control;
+    const seen = Atomics.load(control, ControlWord.APP_DOORBELL);
+    this.drainCompletions();
+    const wait = Atomics.waitAsync(control, ControlWord.APP_DOORBELL, seen);
+    if (wait.async) {
+      void wait.value.then(() => this.armCompletions());
+    } else {
+      setImmediate(() => this.armCompletions());
+    }
+  }
+
+  private drainCompletions(): void {
+    if (this.tracker.drain() > 0) this.updateHold();
+  }
+
+  /** Keeps the process alive exactly while work is in progress. */
+  private updateHold(): void {
+    const busy = this.tracker.pending > 0 || this.waiting.length > 0 || this.controlCalls > 0;
+    if (busy === this.holding || this.sender.exitReason !== null) return;
+    this.holding = busy;
+    if (busy) this.sender.hold();
+    else this.sender.release();
+  }
+
+  /** Runs a control call, holding the process alive and failing fast if the worker dies. */
+  private async control<T>(call: Promise<T>): Promise<T> {
+    this.controlCalls++;
+    this.updateHold();
+    try {
+      return await Promise.race([call, this.workerGone]);
+    } finally {
+      this.controlCalls--;
+      this.updateHold();
+    }
+  }
+
+  private errorForCode(code: number, topic: string, partition: number, count: number): Error {
+    switch (code) {
+      case LocalErrorCode.DELIVERY_TIMEOUT: {
+        const ms = this.config['delivery.timeout.ms'];
+        return new TimeoutError(
+          `Expiring ${count} record(s) for ${topic}-${partition}: ${ms} ms has passed since batch creation (delivery.timeout.ms).`,
+          { topic, partition, setting: 'delivery.timeout.ms', timeoutMs: ms },
+        );
+      }
+      case LocalErrorCode.CLOSED_BEFORE_SENT:
+        return new ProducerClosedError(
+          `The producer was closed before ${count} record(s) for ${topic}-${partition} could be sent (close timeout).`,
+          { topic, partition },
+        );
+      case LocalErrorCode.RECORD_TOO_LARGE:
+        return new RecordTooLargeError(`A batch for ${topic}-${partition} is larger than the broker accepts and cannot be split.`, {
+          topic,
+          partition,
+          setting: 'message.max.bytes',
+        });
+      default:
+        return (
+          kafkaErrorFromCode(code, { topic, partition, api: 'Produce' }) ??
+          new KafkaError('ERR_TANDEM_KAFKA', `Sending to ${topic}-${partition} failed with code ${code}.`, { topic, partition })
+        );
+    }
+  }
+
+  // ------------------------------------------------------------------ control plane
+
+  /**
+   * Sends every buffered record now (ignoring linger.ms) and resolves when all records sent
+   * before this call have completed, successfully or not.
+   */
+  async flush(): Promise<void> {
+    if (this.state === State.CLOSED) return;
+    await this.control(this.started);
+    if (this.waiting.length > 0) await this.control(new Promise<void>((resolve) => this.waitingDrained.push(resolve)));
+    for (const t of this.topics.values()) this.appender.sealAll(t);
+    await this.control(this.sender.control.flush());
+    this.drainCompletions();
+  }
+
+  /**
+   * Sends what is buffered, then stops the Sender worker. With a `timeout`, records still unsent
+   * when it passes fail with a ProducerClosedError. A send after close fails at once.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closePromise === null) this.closePromise = this.doClose(options.timeout ?? Infinity);
+    return this.closePromise;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
+    if (!(timeoutMs >= 0)) throw new RangeError(`close timeout must be >= 0 ms, got ${timeoutMs}`);
+    const deadline = Date.now() + timeoutMs;
+    this.state = State.CLOSING;
+    this.controlCalls++;
+    this.updateHold();
+    try {
+      if (this.sender.exitReason === null) {
+        await this.control(this.started).catch(() => {});
+        if (this.waiting.length > 0) {
+          const drained = new Promise<void>((resolve) => this.waitingDrained.push(resolve));
+          const left = deadline - Date.now();
+          await Promise.race([drained, delay(Math.min(Math.max(0, left), MAX_TIMER_MS))]);
+        }
+        for (const w of this.waiting.splice(0)) {
+          clearTimeout(w.timer);
+          fail(w.success, w.failure, new ProducerClosedError('The producer was closed before the record could be buffered (close timeout).'));
+        }
+        for (const t of this.topics.values()) this.appender.sealAll(t);
+        const left = Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS);
+        await this.control(this.sender.control.close(left)).catch(() => {});
+        this.drainCompletions();
+      }
+      this.tracker.failAll(this.fatalError ?? new ProducerClosedError('The producer was closed before the record was acknowledged.'));
+      this.state = State.CLOSED;
+      await this.sender.terminate().catch(() => {});
+      for (const i of this.interceptors) await safely(() => i.close?.());
+      await safely(() => this.keySerializer.close?.());
+      await safely(() => this.valueSerializer.close?.());
+    } finally {
+      this.state = State.CLOSED;
+      this.controlCalls--;
+      this.updateHold();
+    }
+  }
+
+  /** The partitions of a topic and their leaders, waiting up to max.block.ms for metadata. */
+  async partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    if (this.state !== State.OPEN) throw this.fatalError ?? new ProducerClosedError();
+    try {
+      return await this.control(this.sender.control.partitionsFor(topic, this.config['max.block.ms']));
+    } catch (err) {
+      throw this.topicError(topic, err as Error);
+    }
+  }
+
+  /** A snapshot of the producer's metrics, with the Java client's names where one exists. */
+  async metrics(): Promise<Record<string, number>> {
+    const sender = this.state === State.CLOSED ? {} : await this.control(this.sender.control.metrics());
+    return {
+      ...sender,
+      'buffer-total-bytes': this.layout.slabCount * this.layout.slabSize,
+      'buffer-available-bytes': this.appender.freeSlabs * this.layout.slabSize,
+      'waiting-threads': this.waiting.length,
+      'records-pending': this.tracker.pending,
+    };
+  }
+
+  // ------------------------------------------------------------------ worker events
+
+  private onSenderEvent(event: AppEventMessage): void {
+    if (event.type === 'topicChanged') this.addTopic(event.view);
+    else this.die(event.message);
+  }
+
+  private onSenderExit(reason: string): void {
+    if (this.state === State.CLOSED && this.closePromise !== null) return;
+    this.die(reason);
+  }
+
+  /** The Sender is gone: every pending and future send fails at once. */
+  private die(reason: string): void {
+    if (this.fatalError !== null) return;
+    const err = new ProducerClosedError(`The producer can no longer send: ${reason}`, { fatal: true });
+    this.fatalError = err;
+    this.state = State.CLOSED;
+    this.rejectWorkerGone(err);
+    for (const w of this.waiting.splice(0)) {
+      clearTimeout(w.timer);
+      fail(w.success, w.failure, err);
+    }
+    this.tracker.failAll(err);
+    this.holding = false;
+    void this.sender.terminate().catch(() => {});
+  }
+
+  // ------------------------------------------------------------------ interceptors
+
+  private runOnSend(record: ProducerRecord<K, V>): ProducerRecord<K, V> {
+    for (const i of this.interceptors) {
+      if (i.onSend === undefined) continue;
+      try {
+        record = i.onSend(record);
+      } catch (err) {
+        // As Java: an interceptor that throws is logged and skipped.
+        process.emitWarning(`Tandem: interceptor onSend threw, skipped: ${String(err)}`, 'TandemInterceptorWarning');
+      }
+    }
+    return record;
+  }
+
+  private withAcknowledgement(
+    success: Settler,
+    failure: ((err: Error) => void) | null,
+  ): [Settler, ((err: Error) => void) | null] {
+    const acknowledge = (metadata: RecordMetadata | null, error: Error | null): void => {
+      for (const i of this.interceptors) {
+        if (i.onAcknowledgement === undefined) continue;
+        try {
+          i.onAcknowledgement(metadata, error);
+        } catch (err) {
+          process.emitWarning(`Tandem: interceptor onAcknowledgement threw, skipped: ${String(err)}`, 'TandemInterceptorWarning');
+        }
+      }
+    };
+    if (failure === null) {
+      const cb = success as unknown as SendCallback;
+      const wrapped: SendCallback = (error, metadata) => {
+        acknowledge(metadata, error);
+        cb(error, metadata);
+      };
+      return [wrapped as Settler, null];
+    }
+    const resolve = success as unknown as (md: RecordMetadata) => void;
+    return [
+      ((md: RecordMetadata) => {
+        acknowledge(md, null);
+        resolve(md);
+      }) as Settler,
+      (err: Error) => {
+        acknowledge(null, err);
+        failure(err);
+      },
+    ];
+  }
+}
+
+function takesStrings(s: Serializer<unknown>): boolean {
+  return s.kind === 'auto' || s.kind === 'string';
+}
+
+function takesBytes(s: Serializer<unknown>): boolean {
+  return s.kind === 'auto' || s.kind === 'bytes';
+}
+
+/** Fails one send: a callback (failure null) or a promise's reject. */
+function fail(success: Settler, failure: ((err: Error) => void) | null, err: Error): void {
+  if (failure !== null) {
+    failure(err);
+    return;
+  }
+  try {
+    (success as unknown as SendCallback)(err, null);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function safely(fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch {
+    // close() of a user's interceptor or serializer: nothing useful to do with its failure.
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The Sender's view of the cluster's brokers: one connection per broker (Java's NetworkClient
+ * keeps one too), opened on demand, with the ApiVersions handshake done first on each, and the
+ * negotiated version of every API remembered per broker.
+ *
+ * Brokers are known by node id once metadata names them; before that, the bootstrap servers
+ * stand in as nodes -1, -2, ... (as in Java), used only to fetch the first metadata.
+ */
+import {
+  ApiKey,
+  ApiVersions,
+  Produce,
+  UNSUPPORTED_VERSION_ERROR_CODE,
+  apiVersionsRetryVersion,
+  decodeResponse,
+  encodeProduceFrame,
+  encodeRequest,
+  negotiateVersions,
+  type ApiDefinition,
+  type ApiVersionsResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  type UnsupportedApi,
+} from '@tandem/protocol';
+import { BrokerConnection, NetworkError } from './broker-connection.js';
+
+/** A broker address. */
+export interface NodeAddress {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Options of the {@link NetworkClient}. */
+export interface NetworkClientOptions {
+  readonly clientId: string;
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectBackoffMs: number;
+  readonly reconnectBackoffMaxMs: number;
+  /** The producer is transactional (caps Produce at v11 without transaction.version 2). */
+  readonly transactional: boolean;
+}
+
+/** A connection with its handshake done. */
+export interface ReadyConnection {
+  readonly nodeId: number;
+  readonly connection: BrokerConnection;
+  /** Negotiated version per API key. */
+  readonly versions: ReadonlyMap<number, number>;
+  readonly unsupported: readonly UnsupportedApi[];
+  /** The cluster's finalized transaction.version, as this broker reported it. */
+  readonly transactionVersion: number;
+}
+
+/** An API the broker does not speak in any version we do. */
+export class UnsupportedVersionError extends Error {
+  override readonly name = 'UNSUPPORTED_VERSION';
+}
+
+const SOFTWARE_NAME = 'tandem';
+const SOFTWARE_VERSION = '0.1.0';
+
+interface NodeState {
+  address: NodeAddress;
+  ready: ReadyConnection | null;
+  connecting: Promise<ReadyConnection> | null;
+  failures: number;
+  /** No new connection attempt before this time (reconnect backoff). */
+  blockedUntil: number;
+}
+
+export class NetworkClient {
+  private readonly nodes = new Map<number, NodeState>();
+  private closed = false;
+
+  constructor(
+    bootstrap: readonly string[],
+    private readonly options: NetworkClientOptions,
+  ) {
+    let id = -1;
+    for (const server of bootstrap) {
+      const { host, port } = parseHostPort(server);
+      this.nodes.set(id, this.newState({ nodeId: id, host, port }));
+      id--;
+    }
+  }
+
+  private newState(address: NodeAddress): NodeState {
+    return { address, ready: null, connecting: null, failures: 0, blockedUntil: 0 };
+  }
+
+  /** Records brokers from metadata; a broker whose address changed is reconnected. */
+  updateNodes(brokers: readonly NodeAddress[]): void {
+    for (const b of brokers) {
+      const known = this.nodes.get(b.nodeId);
+      if (known === undefined) {
+        this.nodes.set(b.nodeId, this.newState(b));
+      } else if (known.address.host !== b.host || known.address.port !== b.port) {
+        known.ready?.connection.close();
+        this.nodes.set(b.nodeId, this.newState(b));
+      }
+    }
+  }
+
+  /** The connection to `nodeId` if its handshake is done, else null. */
+  readyConnection(nodeId: number): ReadyConnection | null {
+    const s = this.nodes.get(nodeId);
+    if (s === undefined || s.ready === null || s.ready.connection.closed) return null;
+    return s.ready;
+  }
+
+  /** Whether a connection attempt to `nodeId` may start now (not in reconnect backoff). */
+  canConnect(nodeId: number, nowMs: number): boolean {
+    const s = this.nodes.get(nodeId);
+    return s !== undefined && s.connecting === null && nowMs >= s.blockedUntil;
+  }
+
+  /** When the reconnect backoff of `nodeId` ends (ms), or 0. */
+  blockedUntil(nodeId: number): number {
+    return this.nodes.get(nodeId)?.blockedUntil ?? 0;
+  }
+
+  /** Connects (or returns the connection) to `nodeId`, with the ApiVersions handshake done. */
+  connect(nodeId: number): Promise<ReadyConnection> {
+    const s = this.nodes.get(nodeId);
+    if (s === undefined) return Promise.reject(new NetworkError(`unknown broker id ${nodeId}`, 'connect'));
+    if (this.closed) return Promise.reject(new NetworkError('the producer is closing', 'disconnected'));
+    const ready = this.readyConnection(nodeId);
+    if (ready !== null) return Promise.resolve(ready);
+    if (s.connecting !== null) return s.connecting;
+    const attempt = this.handshake(s).then(
+      (r) => {
+        s.connecting = null;
+        s.ready = r;
+        s.failures = 0;
+        r.connection.onClose(() => {
+          if (s.ready === r) s.ready = null;
+        });
+        return r;
+      },
+      (err: unknown) => {
+        s.connecting = null;
+        s.failures++;
+        // Exponential reconnect backoff with +-20% jitter, as Java's reconnect.backoff.ms.
+        const base = Math.min(this.options.reconnectBackoffMaxMs, this.options.reconnectBackoffMs * 2 ** (s.failures - 1));
+        s.blockedUntil = Date.now() + base * (0.8 + Math.random() * 0.4);
+        throw err;
+      },
+    );
+    s.connecting = attempt;
+    return attempt;
+  }
+
+  private async handshake(s: NodeState): Promise<ReadyConnection> {
+    const { host, port, nodeId } = s.address;
+    const connection = await BrokerConnection.connect({
+      host,
+      port,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+    });
+    try {
+      let version = ApiVersions.maxVersion;
+      let reply = await this.apiVersions(connection, version);
+      if (reply.errorCode === UNSUPPORTED_VERSION_ERROR_CODE) {
+        // The broker is older than us: it says which ApiVersions versions it speaks.
+        version = apiVersionsRetryVersion(reply);
+        reply = await this.apiVersions(connection, version);
+      }
+      if (reply.errorCode !== 0) {
+        throw new NetworkError(`ApiVersions to ${host}:${port} failed with error code ${reply.errorCode}`, 'protocol');
+      }
+      const negotiated = negotiateVersions(reply, { transactional: this.options.transactional });
+      return {
+        nodeId,
+        connection,
+        versions: negotiated.versions,
+        unsupported: negotiated.unsupported,
+        transactionVersion: negotiated.transactionVersion,
+      };
+    } catch (err) {
+      connection.close();
+      throw err;
+    }
+  }
+
+  private async apiVersions(connection: BrokerConnection, version: number): Promise<ApiVersionsResponse> {
+    const payload = await connection.request((correlationId) =>
+      encodeRequest(ApiVersions, version, correlationId, this.options.clientId, {
+        clientSoftwareName: SOFTWARE_NAME,
+        clientSoftwareVersion: SOFTWARE_VERSION,
+      }),
+    );
+    return decodeResponse(ApiVersions, version, payload).body;
+  }
+
+  /**
+   * Sends one request at the negotiated version (or `version` if given) and decodes the reply.
+   */
+  async send<Req, Res>(nodeId: number, api: ApiDefinition<Req, Res, Req, unknown>, request: Req): Promise<Res> {
+    const ready = await this.connect(nodeId);
+    const version = ready.versions.get(api.apiKey);
+    if (version === undefined) {
+      throw new UnsupportedVersionError(`broker ${nodeId} speaks no version of ${api.name} that Tandem does`);
+    }
+    const payload = await ready.connection.request((correlationId) =>
+      encodeRequest(api, version, correlationId, this.options.clientId, request),
+    );
+    return decodeResponse(api, version, payload).body;
+  }
+
+  /**
+   * Sends a Produce request on a ready connection without copying the batches. Resolves with
+   * the response, or with null for acks=0 once the request is written.
+   */
+  async produce(ready: ReadyConnection, request: ProduceRequest): Promise<{ response: ProduceResponse | null; version: number }> {
+    const version = ready.versions.get(ApiKey.Produce);
+    if (version === undefined) {
+      throw new UnsupportedVersionError(`broker ${ready.nodeId} speaks no Produce version Tandem does (need 3+)`);
+    }
+    let expectResponse = true;
+    const payload = await ready.connection.request((correlationId) => {
+      const frame = encodeProduceFrame(version, correlationId, this.options.clientId, request);
+      expectResponse = frame.expectResponse;
+      return frame.chunks;
+    }, request.acks !== 0);
+    if (!expectResponse) return { response: null, version };
+    return { response: decodeResponse(Produce, version, payload).body, version };
+  }
+
+  /**
+   * A broker to send a request that any broker can answer (metadata, InitProducerId): one that
+   * is connected with the fewest requests in flight, else any known broker not in backoff.
+   */
+  leastLoadedNode(nowMs: number): number | null {
+    let best: number | null = null;
+    let bestLoad = Infinity;
+    for (const [id, s] of this.nodes) {
+      const r = s.ready;
+      if (r !== null && !r.connection.closed && r.connection.inFlightCount < bestLoad) {
+        best = id;
+        bestLoad = r.connection.inFlightCount;
+      }
+    }
+    if (best !== null) return best;
+    // Prefer real brokers over bootstrap stand-ins once metadata named them.
+    const candidates = [...this.nodes.values()].sort((a, b) => b.address.nodeId - a.address.nodeId);
+    for (const s of candidates) if (s.connecting !== null) return s.address.nodeId;
+    for (const s of candidates) if (nowMs >= s.blockedUntil) return s.address.nodeId;
+    return null;
+  }
+
+  /** Closes every connection; pending requests fail. */
+  close(): void {
+    this.closed = true;
+    for (const s of this.nodes.values()) s.ready?.connection.close();
+  }
+}
+
+/** Parses `host:port` or `[v6]:port`. */
+export function parseHostPort(server: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(server) ?? /^([^:]+):(\d+)$/.exec(server);
+  if (m === null) throw new Error(`bootstrap server "${server}" is not host:port`);
+  return { host: m[1]!, port: Number(m[2]) };
+}

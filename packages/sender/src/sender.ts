@@ -1,0 +1,797 @@
+/**
+ * The Sender: the worker thread's loop that turns sealed slabs into Produce requests and their
+ * responses into completions. Read the Java client's Sender#runOnce for the shape: ready check,
+ * drain per leader, send, handle responses (retry, split, fail), expire, refresh metadata.
+ *
+ * The loop is event driven: it runs when the application rings the doorbell (a slab opened or
+ * filled, a flush), when a response or connection arrives, and when the earliest linger or
+ * backoff deadline passes. It never blocks: it waits with Atomics.waitAsync and timers, so its
+ * own sockets keep flowing.
+ */
+import {
+  ControlWord,
+  LocalErrorCode,
+  SenderState,
+  SharedLayout,
+  type AppEvents,
+  type LayoutBuffers,
+  type PartitionInfo,
+  type SenderConfig,
+  type SenderControl,
+  type TopicView,
+} from '@tandem/shared-memory';
+import {
+  InitProducerId,
+  Metadata,
+  buildRecordBatch,
+  codecFor,
+  decodeRecords,
+  isRetriableErrorCode,
+  kafkaErrorByCode,
+  writeBatchHeader,
+  writeBatchHeaderForRecords,
+  type BatchHeader,
+  type PartitionProduceData,
+  type ProduceResponse,
+} from '@tandem/protocol';
+import { BatchState, ProducerBatch } from './accumulator/producer-batch.js';
+import { PartitionQueue, RecordAccumulator } from './accumulator/record-accumulator.js';
+import { ClusterMetadata } from './metadata/cluster-metadata.js';
+import { NetworkError } from './network/broker-connection.js';
+import { NetworkClient, UnsupportedVersionError, type ReadyConnection } from './network/network-client.js';
+
+/** Kafka error codes the Sender reacts to by name. */
+const Err = {
+  UNKNOWN_SERVER_ERROR: -1,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  LEADER_NOT_AVAILABLE: 5,
+  NOT_LEADER_OR_FOLLOWER: 6,
+  REQUEST_TIMED_OUT: 7,
+  MESSAGE_TOO_LARGE: 10,
+  NETWORK_EXCEPTION: 13,
+  INVALID_TOPIC_EXCEPTION: 17,
+  TOPIC_AUTHORIZATION_FAILED: 29,
+  UNSUPPORTED_VERSION: 35,
+  DUPLICATE_SEQUENCE_NUMBER: 46,
+  FENCED_LEADER_EPOCH: 74,
+  UNKNOWN_LEADER_EPOCH: 75,
+  UNKNOWN_TOPIC_ID: 100,
+} as const;
+
+/** Errors after which the partition's leader may have moved: refresh metadata. */
+const INVALID_METADATA = new Set<number>([
+  Err.UNKNOWN_TOPIC_OR_PARTITION,
+  Err.LEADER_NOT_AVAILABLE,
+  Err.NOT_LEADER_OR_FOLLOWER,
+  Err.NETWORK_EXCEPTION,
+  Err.REQUEST_TIMED_OUT,
+  Err.FENCED_LEADER_EPOCH,
+  Err.UNKNOWN_LEADER_EPOCH,
+  Err.UNKNOWN_TOPIC_ID,
+]);
+
+/** Topic errors that no amount of waiting fixes: a waiting send fails at once. */
+const FATAL_TOPIC_ERRORS = new Set<number>([Err.INVALID_TOPIC_EXCEPTION, Err.TOPIC_AUTHORIZATION_FAILED]);
+
+/** The timeout a Java idempotent producer sends with InitProducerId (Integer.MAX_VALUE). */
+const IDEMPOTENT_TXN_TIMEOUT = 2147483647;
+
+interface TopicWaiter {
+  resolve(view: TopicView): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface FlushWaiter {
+  /** Every batch with an id up to this must be done. */
+  readonly mark: number;
+  resolve(): void;
+}
+
+/** A failure of a control call, carried by comlink as an Error with this `name`. */
+function controlError(code: string, message: string): Error {
+  const err = new Error(message);
+  err.name = code;
+  return err;
+}
+
+/** Counters behind metrics(); Java's names where one exists. */
+class SenderMetrics {
+  recordSendTotal = 0;
+  recordErrorTotal = 0;
+  recordRetryTotal = 0;
+  batchSplitTotal = 0;
+  requestTotal = 0;
+  responseTotal = 0;
+  outgoingByteTotal = 0;
+  requestLatencyTotalMs = 0;
+  requestLatencyMaxMs = 0;
+  batchSizeTotal = 0;
+  batchSizeMax = 0;
+  batches = 0;
+  compressedBytes = 0;
+  uncompressedBytes = 0;
+  metadataRefreshTotal = 0;
+}
+
+export class Sender implements SenderControl {
+  private config!: SenderConfig;
+  private layout!: SharedLayout;
+  private accumulator!: RecordAccumulator;
+  private network!: NetworkClient;
+  private readonly metadata = new ClusterMetadata();
+  private readonly metricsData = new SenderMetrics();
+
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private pidState: 'disabled' | 'none' | 'pending' | 'ready' = 'disabled';
+  private pidRetryAtMs = 0;
+
+  private runScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private metadataInFlight = false;
+  private metadataRetryAtMs = 0;
+  private readonly topicWaiters = new Map<string, TopicWaiter[]>();
+  private readonly flushWaiters: FlushWaiter[] = [];
+  private closing = false;
+  private stopped = false;
+  private closeWaiter: { resolve(): void; deadline: number } | null = null;
+
+  /** @param events - where metadata changes and fatal failures are pushed to the app. */
+  constructor(private readonly events: AppEvents) {}
+
+  /** {@inheritDoc SenderControl.start} */
+  async start(config: SenderConfig, buffers: LayoutBuffers): Promise<void> {
+    this.config = config;
+    this.layout = SharedLayout.attach(buffers);
+    this.accumulator = new RecordAccumulator(this.layout, {
+      lingerMs: config.lingerMs,
+      guaranteeOrder: config.maxInFlightRequestsPerConnection === 1,
+    });
+    this.network = new NetworkClient(config.bootstrapServers, {
+      clientId: config.clientId,
+      requestTimeoutMs: config.requestTimeoutMs,
+      connectTimeoutMs: config.socketConnectionSetupTimeoutMs,
+      reconnectBackoffMs: config.reconnectBackoffMs,
+      reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
+      transactional: config.transactionalId !== null,
+    });
+    if (config.enableIdempotence) this.pidState = 'none';
+    Atomics.store(this.layout.control, ControlWord.STATE, SenderState.RUNNING);
+    this.armDoorbell();
+    this.scheduleRun();
+  }
+
+  // ---------------------------------------------------------------- control calls
+
+  /** {@inheritDoc SenderControl.waitForTopic} */
+  waitForTopic(topic: string, timeoutMs: number): Promise<TopicView> {
+    if (this.closing) return Promise.reject(controlError('CLOSED', 'the producer is closing'));
+    const t = this.metadata.topic(topic);
+    t.lastUsedMs = Date.now();
+    if (t.known) return Promise.resolve(t.view());
+    return new Promise<TopicView>((resolve, reject) => {
+      const waiter: TopicWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.removeTopicWaiter(topic, waiter);
+          const detail = t.errorCode !== 0 ? ` (last error: ${kafkaErrorByCode(t.errorCode).name})` : '';
+          reject(controlError('TIMEOUT', `Topic ${topic} not present in metadata after ${timeoutMs} ms${detail}`));
+        }, Math.min(timeoutMs, 2 ** 31 - 1)),
+      };
+      let list = this.topicWaiters.get(topic);
+      if (list === undefined) this.topicWaiters.set(topic, (list = []));
+      list.push(waiter);
+      this.metadata.updateRequested = true;
+      this.scheduleRun();
+    });
+  }
+
+  private removeTopicWaiter(topic: string, waiter: TopicWaiter): void {
+    const list = this.topicWaiters.get(topic);
+    if (list === undefined) return;
+    const i = list.indexOf(waiter);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.topicWaiters.delete(topic);
+  }
+
+  /** {@inheritDoc SenderControl.partitionsFor} */
+  async partitionsFor(topic: string, timeoutMs: number): Promise<PartitionInfo[]> {
+    await this.waitForTopic(topic, timeoutMs);
+    return this.metadata.topic(topic).partitions.map((p, partition) => ({
+      topic,
+      partition,
+      leader: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+    }));
+  }
+
+  /** {@inheritDoc SenderControl.flush} */
+  flush(): Promise<void> {
+    this.accumulator.pollAnnouncements();
+    this.accumulator.beginFlush(false);
+    const mark = this.accumulator.lastBatchId;
+    return new Promise<void>((resolve) => {
+      this.flushWaiters.push({ mark, resolve });
+      this.checkFlushWaiters();
+      this.scheduleRun();
+    });
+  }
+
+  /** {@inheritDoc SenderControl.close} */
+  close(timeoutMs: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.closing = true;
+    this.accumulator.pollAnnouncements();
+    this.accumulator.beginFlush(true);
+    for (const [, list] of this.topicWaiters) {
+      for (const w of list) {
+        clearTimeout(w.timer);
+        w.reject(controlError('CLOSED', 'the producer was closed while waiting for metadata'));
+      }
+    }
+    this.topicWaiters.clear();
+    return new Promise<void>((resolve) => {
+      this.closeWaiter = { resolve, deadline: Date.now() + timeoutMs };
+      this.scheduleRun();
+    });
+  }
+
+  /** {@inheritDoc SenderControl.metrics} */
+  async metrics(): Promise<Record<string, number>> {
+    const m = this.metricsData;
+    return {
+      'record-send-total': m.recordSendTotal,
+      'record-error-total': m.recordErrorTotal,
+      'record-retry-total': m.recordRetryTotal,
+      'batch-split-total': m.batchSplitTotal,
+      'request-total': m.requestTotal,
+      'response-total': m.responseTotal,
+      'outgoing-byte-total': m.outgoingByteTotal,
+      'request-latency-avg': m.responseTotal === 0 ? 0 : m.requestLatencyTotalMs / m.responseTotal,
+      'request-latency-max': m.requestLatencyMaxMs,
+      'batch-size-avg': m.batches === 0 ? 0 : m.batchSizeTotal / m.batches,
+      'batch-size-max': m.batchSizeMax,
+      'records-per-batch-avg': m.batches === 0 ? 0 : m.recordSendTotal / m.batches,
+      'compression-rate-avg': m.uncompressedBytes === 0 ? 1 : m.compressedBytes / m.uncompressedBytes,
+      'metadata-refresh-total': m.metadataRefreshTotal,
+      'metadata-age': this.metadata.lastRefreshMs === 0 ? -1 : (Date.now() - this.metadata.lastRefreshMs) / 1000,
+      'batches-incomplete': this.accumulator.incomplete,
+    };
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  /** Waits for the application's doorbell without blocking this thread's event loop. */
+  private armDoorbell(): void {
+    if (this.stopped) return;
+    const control = this.layout.control;
+    const seen = Atomics.load(control, ControlWord.SENDER_DOORBELL);
+    if (this.layout.announce.size() > 0) this.scheduleRun();
+    const wait = Atomics.waitAsync(control, ControlWord.SENDER_DOORBELL, seen);
+    if (wait.async) {
+      void wait.value.then(() => {
+        this.scheduleRun();
+        this.armDoorbell();
+      });
+    } else {
+      // Rung between the load and the wait: run, and arm again on the next turn.
+      this.scheduleRun();
+      setImmediate(() => this.armDoorbell());
+    }
+  }
+
+  private scheduleRun(): void {
+    if (this.runScheduled || this.stopped) return;
+    this.runScheduled = true;
+    setImmediate(() => this.run());
+  }
+
+  private wakeAt(at: number): void {
+    if (at === Infinity || this.stopped) return;
+    if (this.timer !== null && this.timerAt <= at) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.run();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private run(): void {
+    this.runScheduled = false;
+    if (this.stopped) return;
+    try {
+      this.runOnce(Date.now());
+    } catch (err) {
+      this.die(err);
+    }
+  }
+
+  private runOnce(now: number): void {
+    const acc = this.accumulator;
+    acc.pollAnnouncements();
+    let nextWake = this.maybeUpdateMetadata(now);
+    nextWake = Math.min(nextWake, this.expireBatches(now));
+    // Idempotence: nothing is drained until the producer id is known (as in Java).
+    this.maybeInitProducerId(now);
+    if (this.pidState === 'ready' || this.pidState === 'disabled') {
+      nextWake = Math.min(nextWake, this.drain(now));
+    } else if (acc.incomplete > 0) {
+      nextWake = Math.min(nextWake, Math.max(now + 1, this.pidRetryAtMs));
+    }
+    acc.publishCompletions();
+    this.checkFlushWaiters();
+    this.checkClose(now);
+    this.wakeAt(nextWake);
+  }
+
+  /** Sends what is ready; returns when to look again. */
+  private drain(now: number): number {
+    const acc = this.accumulator;
+    let nextWake = Infinity;
+    const byNode = new Map<number, PartitionQueue[]>();
+    for (const q of acc.partitionQueues()) {
+      const at = acc.readyAt(q, now);
+      if (at === Infinity) continue;
+      if (at > now) {
+        nextWake = Math.min(nextWake, at);
+        continue;
+      }
+      const leader = this.metadata.leaderOf(q.topicIndex, q.partition);
+      if (leader < 0) {
+        this.metadata.updateRequested = true;
+        continue;
+      }
+      let list = byNode.get(leader);
+      if (list === undefined) byNode.set(leader, (list = []));
+      list.push(q);
+    }
+    for (const [node, queues] of byNode) {
+      const ready = this.network.readyConnection(node);
+      if (ready === null) {
+        if (this.network.canConnect(node, now)) {
+          this.network.connect(node).then(
+            () => this.scheduleRun(),
+            () => {
+              this.metadata.updateRequested = true;
+              this.wakeAt(this.network.blockedUntil(node));
+            },
+          );
+        } else {
+          nextWake = Math.min(nextWake, Math.max(now + 1, this.network.blockedUntil(node)));
+        }
+        continue;
+      }
+      this.sendReady(ready, queues, now);
+    }
+    return nextWake;
+  }
+
+  /** Builds and sends Produce requests to one broker while in-flight room lasts. */
+  private sendReady(ready: ReadyConnection, queues: PartitionQueue[], now: number): void {
+    const acc = this.accumulator;
+    const maxInFlight = this.config.maxInFlightRequestsPerConnection;
+    while (ready.connection.inFlightCount < maxInFlight && !ready.connection.closed) {
+      const batches: ProducerBatch[] = [];
+      let size = 0;
+      for (const q of queues) {
+        if (acc.readyAt(q, now) > now) continue;
+        const batch = acc.nextSendable(q);
+        if (batch === undefined) continue;
+        this.prepare(batch, q);
+        const bytes = batch.encoded!.length;
+        // The first batch always goes, even if it alone exceeds max.request.size (the broker
+        // then says MESSAGE_TOO_LARGE and the batch is split), as in Java's drain.
+        if (batches.length > 0 && size + bytes > this.config.maxRequestSize) continue;
+        batches.push(batch);
+        size += bytes;
+        batch.state = BatchState.IN_FLIGHT;
+        q.inFlight++;
+      }
+      if (batches.length === 0) return;
+      this.sendProduce(ready, batches, size);
+      if (this.config.acks === 0) continue;
+    }
+  }
+
+  /** Seals a batch and writes its header (first attempt only; retries resend the same bytes). */
+  private prepare(batch: ProducerBatch, q: PartitionQueue): void {
+    const acc = this.accumulator;
+    acc.seal(batch);
+    if (batch.encoded !== null) return;
+    if (this.pidState === 'ready') {
+      batch.producerId = this.producerId;
+      batch.producerEpoch = this.producerEpoch;
+      batch.baseSequence = q.nextSequence;
+      q.nextSequence = (q.nextSequence + batch.recordCount) % 0x80000000;
+    }
+    const header: BatchHeader = {
+      compression: this.config.compressionId as BatchHeader['compression'],
+      lastOffsetDelta: batch.recordCount - 1,
+      baseTimestamp: batch.baseTimestamp,
+      maxTimestamp: batch.maxTimestamp,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      recordCount: batch.recordCount,
+      isTransactional: this.config.transactionalId !== null,
+    };
+    const slab = acc.slabBytes(batch);
+    const m = this.metricsData;
+    if (this.config.compressionId === 0) {
+      writeBatchHeader(slab, 0, slab.length, header);
+      batch.encoded = slab;
+    } else {
+      const codec = codecFor(this.config.compressionId);
+      const records = slab.subarray(61);
+      const out = codec.compress(records, this.config.compressionLevel, { headroom: 61 });
+      writeBatchHeaderForRecords(out, 0, header, out.subarray(61));
+      batch.encoded = out;
+      m.uncompressedBytes += records.length;
+      m.compressedBytes += out.length - 61;
+    }
+    m.batches++;
+    m.batchSizeTotal += batch.encoded.length;
+    if (batch.encoded.length > m.batchSizeMax) m.batchSizeMax = batch.encoded.length;
+  }
+
+  private sendProduce(ready: ReadyConnection, batches: ProducerBatch[], size: number): void {
+    const byTopic = new Map<string, PartitionProduceData[]>();
+    for (const b of batches) {
+      b.attempts++;
+      const name = this.metadata.topicAt(b.topicIndex)!.name;
+      let list = byTopic.get(name);
+      if (list === undefined) byTopic.set(name, (list = []));
+      list.push({ index: b.partition, records: b.encoded });
+    }
+    const topicData = [...byTopic].map(([name, partitionData]) => ({ name, partitionData }));
+    const sentAt = Date.now();
+    this.metricsData.requestTotal++;
+    this.metricsData.outgoingByteTotal += size;
+    this.network
+      .produce(ready, {
+        transactionalId: this.config.transactionalId,
+        acks: this.config.acks,
+        timeoutMs: this.config.requestTimeoutMs,
+        topicData,
+      })
+      .then(
+        ({ response }) => this.onProduceResponse(batches, response, sentAt),
+        (err: unknown) => this.onProduceFailure(batches, err),
+      )
+      .catch((err: unknown) => this.die(err))
+      .finally(() => this.scheduleRun());
+  }
+
+  private onProduceResponse(batches: ProducerBatch[], response: ProduceResponse | null, sentAt: number): void {
+    const now = Date.now();
+    const latency = now - sentAt;
+    const m = this.metricsData;
+    m.responseTotal++;
+    m.requestLatencyTotalMs += latency;
+    if (latency > m.requestLatencyMaxMs) m.requestLatencyMaxMs = latency;
+    for (const b of batches) this.accumulator.queue(b.topicIndex, b.partition).inFlight--;
+    if (response === null) {
+      // acks=0: written is all we will ever know.
+      for (const b of batches) if (b.state !== BatchState.DONE) this.finish(b, 0, -1, -1);
+      return;
+    }
+    for (const b of batches) {
+      if (b.state === BatchState.DONE) continue; // expired (or failed by close) while in flight
+      const name = this.metadata.topicAt(b.topicIndex)!.name;
+      const tr = response.responses.find((t) => t.name === name);
+      const pr = tr?.partitionResponses.find((p) => p.index === b.partition);
+      if (pr === undefined) {
+        this.retryOrFail(b, Err.UNKNOWN_SERVER_ERROR, now);
+        continue;
+      }
+      if (pr.errorCode === 0) {
+        this.finish(b, 0, Number(pr.baseOffset), pr.logAppendTimeMs);
+      } else if (pr.errorCode === Err.DUPLICATE_SEQUENCE_NUMBER) {
+        // The broker already has this batch: it was written by an earlier attempt.
+        this.finish(b, 0, -1, -1);
+      } else if (pr.errorCode === Err.MESSAGE_TOO_LARGE && b.recordCount > 1) {
+        this.split(b);
+      } else {
+        if (
+          (pr.errorCode === Err.NOT_LEADER_OR_FOLLOWER || pr.errorCode === Err.FENCED_LEADER_EPOCH) &&
+          pr.currentLeader.leaderId >= 0 &&
+          pr.currentLeader.leaderEpoch >= 0
+        ) {
+          // KIP-951: the broker says who leads now; if that is news, retry at once.
+          this.network.updateNodes(response.nodeEndpoints);
+          if (this.metadata.updateLeader(b.topicIndex, b.partition, pr.currentLeader.leaderId, pr.currentLeader.leaderEpoch)) {
+            this.retryOrFail(b, pr.errorCode, now, true);
+            continue;
+          }
+        }
+        this.retryOrFail(b, pr.errorCode, now);
+      }
+    }
+  }
+
+  private onProduceFailure(batches: ProducerBatch[], err: unknown): void {
+    const now = Date.now();
+    let code: number = Err.NETWORK_EXCEPTION;
+    if (err instanceof NetworkError && err.reason === 'timeout') code = Err.REQUEST_TIMED_OUT;
+    else if (err instanceof UnsupportedVersionError) code = Err.UNSUPPORTED_VERSION;
+    else if (!(err instanceof NetworkError)) throw err;
+    for (const b of batches) {
+      this.accumulator.queue(b.topicIndex, b.partition).inFlight--;
+      if (b.state !== BatchState.DONE) this.retryOrFail(b, code, now);
+    }
+  }
+
+  /** Retries a batch if its error and budget allow, else completes it with the error. */
+  private retryOrFail(batch: ProducerBatch, code: number, now: number, immediately = false): void {
+    if (INVALID_METADATA.has(code)) this.metadata.updateRequested = true;
+    const canRetry =
+      isRetriableErrorCode(code) &&
+      batch.attempts <= this.config.retries &&
+      !batch.expired(now, this.config.deliveryTimeoutMs) &&
+      !(this.closing && this.closeWaiter !== null && now >= this.closeWaiter.deadline);
+    if (!canRetry) {
+      this.finish(batch, code, -1, -1);
+      return;
+    }
+    this.metricsData.recordRetryTotal += batch.recordCount;
+    batch.state = BatchState.READY;
+    const backoff = Math.min(this.config.retryBackoffMaxMs, this.config.retryBackoffMs * 2 ** (batch.attempts - 1));
+    batch.retryAtMs = immediately ? now : now + backoff * (0.8 + Math.random() * 0.4);
+  }
+
+  /**
+   * Completes a batch (the records' outcome goes to the application thread). In-flight counts
+   * are the caller's business: they drop when a response or failure lands.
+   */
+  private finish(batch: ProducerBatch, error: number, baseOffset: number, logAppendTime: number): void {
+    if (error === 0) this.metricsData.recordSendTotal += batch.recordCount;
+    else this.metricsData.recordErrorTotal += batch.recordCount;
+    this.accumulator.complete(batch, error, baseOffset, logAppendTime);
+  }
+
+  /**
+   * MESSAGE_TOO_LARGE on a batch of several records: cut it into pieces of at most batch.size
+   * (the slab size) and send them in its place, as Java's RecordAccumulator#splitAndReenqueue.
+   * Not counted as a retry. Each piece is re-encoded (offset deltas restart at 0) and completes
+   * its own range of the slab's records.
+   */
+  private split(batch: ProducerBatch): void {
+    const acc = this.accumulator;
+    const records = decodeRecords(acc.slabBytes(batch).subarray(61), batch.recordCount, { baseTimestamp: batch.baseTimestamp });
+    const limit = Math.max(1, Math.floor((this.layout.slabSize - 61) / 2));
+    const pieces: ProducerBatch[] = [];
+    let start = 0;
+    while (start < records.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < records.length && (end === start || bytes + approximateSize(records[end]!) <= limit)) {
+        bytes += approximateSize(records[end]!);
+        end++;
+      }
+      if (end - start === records.length) end = start + Math.ceil(records.length / 2);
+      const piece = new ProducerBatch(
+        batch.slab,
+        batch.generation,
+        batch.topicIndex,
+        batch.partition,
+        records[start]!.timestamp,
+        batch.createdMs,
+        batch.firstRecord + start,
+      );
+      piece.id = batch.id;
+      piece.state = BatchState.READY;
+      piece.recordCount = end - start;
+      piece.producerId = batch.producerId;
+      piece.producerEpoch = batch.producerEpoch;
+      piece.baseSequence = batch.baseSequence < 0 ? -1 : (batch.baseSequence + start) % 0x80000000;
+      piece.encoded = buildRecordBatch(
+        records.slice(start, end).map((r) => ({
+          key: r.key,
+          value: r.value,
+          timestamp: r.timestamp,
+          headers: r.headers.map((h) => ({ key: h.key, value: h.value })),
+        })),
+        {
+          compression: this.config.compressionId as BatchHeader['compression'] & number,
+          ...(this.config.compressionLevel !== undefined ? { compressionLevel: this.config.compressionLevel } : {}),
+          producerId: piece.producerId,
+          producerEpoch: piece.producerEpoch,
+          baseSequence: piece.baseSequence,
+          isTransactional: this.config.transactionalId !== null,
+        },
+      );
+      pieces.push(piece);
+      start = end;
+    }
+    acc.replace(batch, pieces);
+    this.metricsData.batchSplitTotal++;
+  }
+
+  /** Fails batches whose delivery.timeout.ms passed; returns the next expiry time. */
+  private expireBatches(now: number): number {
+    const timeout = this.config.deliveryTimeoutMs;
+    let next = Infinity;
+    for (const q of this.accumulator.partitionQueues()) {
+      for (let i = 0; i < q.batches.length; ) {
+        const b = q.batches[i]!;
+        if (b.expired(now, timeout)) {
+          // An in-flight batch keeps its in-flight count until its response or failure lands.
+          this.accumulator.complete(b, LocalErrorCode.DELIVERY_TIMEOUT, -1, -1);
+          this.metricsData.recordErrorTotal += b.recordCount;
+          continue; // complete() removed it from the queue
+        }
+        next = Math.min(next, b.createdMs + timeout);
+        i++;
+      }
+    }
+    return next;
+  }
+
+  // ---------------------------------------------------------------- metadata and producer id
+
+  /** Starts a metadata request if one is due; returns when one will be due. */
+  private maybeUpdateMetadata(now: number): number {
+    const md = this.metadata;
+    const dueAt = md.updateRequested ? Math.max(this.metadataRetryAtMs, 0) : md.lastRefreshMs + this.config.metadataMaxAgeMs;
+    if (this.metadataInFlight) return Infinity;
+    if (now < dueAt) return dueAt;
+    const node = this.network.leastLoadedNode(now);
+    if (node === null) return now + this.config.reconnectBackoffMs;
+    this.metadataInFlight = true;
+    this.metricsData.metadataRefreshTotal++;
+    const names = md.topicNames();
+    this.network
+      .send(node, Metadata, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true })
+      .then(
+        (res) => {
+          this.network.updateNodes(res.brokers);
+          const changes = md.update(res, Date.now());
+          for (const t of changes.changedTopics) this.events.topicChanged(t.view());
+          this.settleTopicWaiters();
+        },
+        () => {
+          this.metadataRetryAtMs = Date.now() + this.config.retryBackoffMs;
+        },
+      )
+      .finally(() => {
+        this.metadataInFlight = false;
+        this.scheduleRun();
+      });
+    return Infinity;
+  }
+
+  private settleTopicWaiters(): void {
+    let stillWaiting = false;
+    for (const [name, list] of this.topicWaiters) {
+      const t = this.metadata.topic(name);
+      if (t.known) {
+        for (const w of list) {
+          clearTimeout(w.timer);
+          w.resolve(t.view());
+        }
+        this.topicWaiters.delete(name);
+      } else if (FATAL_TOPIC_ERRORS.has(t.errorCode)) {
+        const info = kafkaErrorByCode(t.errorCode);
+        for (const w of list) {
+          clearTimeout(w.timer);
+          w.reject(controlError(info.name, `Topic ${name}: ${info.message}`));
+        }
+        this.topicWaiters.delete(name);
+      } else {
+        stillWaiting = true;
+      }
+    }
+    if (stillWaiting) {
+      // Auto-creation or leader election in progress: ask again after the retry backoff.
+      this.metadata.updateRequested = true;
+      this.metadataRetryAtMs = Date.now() + this.config.retryBackoffMs;
+    }
+  }
+
+  private maybeInitProducerId(now: number): void {
+    if (this.pidState !== 'none' || now < this.pidRetryAtMs) return;
+    const node = this.network.leastLoadedNode(now);
+    if (node === null) {
+      this.pidRetryAtMs = now + this.config.reconnectBackoffMs;
+      return;
+    }
+    this.pidState = 'pending';
+    this.network
+      .send(node, InitProducerId, { transactionalId: null, transactionTimeoutMs: IDEMPOTENT_TXN_TIMEOUT })
+      .then(
+        (res) => {
+          if (res.errorCode === 0) {
+            this.producerId = res.producerId;
+            this.producerEpoch = res.producerEpoch;
+            this.pidState = 'ready';
+            return;
+          }
+          this.pidState = 'none';
+          this.pidRetryAtMs = Date.now() + this.config.retryBackoffMs;
+          if (!isRetriableErrorCode(res.errorCode)) {
+            // Java fails the queued batches and stays uninitialized, so a later send retries.
+            for (const q of this.accumulator.partitionQueues()) {
+              for (const b of [...q.batches]) if (b.state !== BatchState.IN_FLIGHT) this.finish(b, res.errorCode, -1, -1);
+            }
+          }
+        },
+        () => {
+          this.pidState = 'none';
+          this.pidRetryAtMs = Date.now() + this.config.retryBackoffMs;
+        },
+      )
+      .finally(() => this.scheduleRun());
+  }
+
+  // ---------------------------------------------------------------- flush, close, death
+
+  private checkFlushWaiters(): void {
+    if (this.flushWaiters.length === 0) return;
+    const oldest = this.accumulator.oldestIncompleteId();
+    const published = this.accumulator.unpublished === 0;
+    for (let i = 0; i < this.flushWaiters.length; ) {
+      const w = this.flushWaiters[i]!;
+      if (published && oldest > w.mark) {
+        this.flushWaiters.splice(i, 1);
+        w.resolve();
+      } else {
+        i++;
+      }
+    }
+  }
+
+  private checkClose(now: number): void {
+    const cw = this.closeWaiter;
+    if (cw === null) return;
+    const acc = this.accumulator;
+    if (acc.incomplete > 0 && now < cw.deadline) {
+      this.wakeAt(cw.deadline);
+      return;
+    }
+    // Time is up (or all is sent): fail what is left, in flight or not.
+    for (const q of acc.partitionQueues()) {
+      for (const b of [...q.batches]) {
+        acc.complete(b, LocalErrorCode.CLOSED_BEFORE_SENT, -1, -1);
+      }
+    }
+    if (acc.unpublished > 0) {
+      // The app has not drained the ring yet; look again shortly.
+      this.wakeAt(now + 5);
+      return;
+    }
+    this.stop();
+    for (const w of this.flushWaiters.splice(0)) w.resolve();
+    this.closeWaiter = null;
+    cw.resolve();
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.network.close();
+    Atomics.store(this.layout.control, ControlWord.STATE, SenderState.STOPPED);
+    this.layout.wakeApp();
+  }
+
+  /** An invariant broke: fail everything loudly rather than hang. */
+  private die(err: unknown): void {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    try {
+      this.events.fatal(`Sender failed: ${message}`);
+    } finally {
+      this.stop();
+    }
+  }
+}
+
+/** Bytes a decoded record takes in a batch, near enough to cut a split into pieces. */
+function approximateSize(r: { key: Uint8Array | null; value: Uint8Array | null; headers: readonly { key: string; value: Uint8Array | null }[] }): number {
+  let size = 16 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) size += 8 + h.key.length * 3 + (h.value?.length ?? 0);
+  return size;
+}
