@@ -15,7 +15,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
-command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v make >/dev/null 2>&1 || need_apt+=(build-essential)
 if ((${#need_apt[@]})); then
