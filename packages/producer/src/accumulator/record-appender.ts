@@ -38,6 +38,16 @@ export const AppendResult = {
 
 const NO_SLAB = -1;
 
+/**
+ * Buffer#utf8Write: the same as `buf.write(str, offset, length, 'utf8')` without the argument
+ * normalisation and validation of the public method, which cost more than the copy itself for
+ * a 100-byte string. It has been on Buffer.prototype since Node 0.x and still is in Node 24;
+ * bounds are checked by our callers.
+ */
+interface Utf8Writable {
+  utf8Write(value: string, offset: number, length: number): number;
+}
+
 /** Per topic: the open slab of each partition. */
 export interface AppendTarget {
   readonly topicIndex: number;
@@ -54,7 +64,7 @@ export class RecordAppender {
   private readonly control: Int32Array;
   private readonly bytes: Uint8Array;
   /** The same memory as a Buffer, for Buffer#write (writes a string in place, no allocation). */
-  private readonly buffer: Buffer;
+  private readonly buffer: Buffer & Utf8Writable;
   private readonly slabSize: number;
   /** Record bytes a slab holds: batch.size minus the batch header. */
   readonly slabCapacity: number;
@@ -94,7 +104,7 @@ export class RecordAppender {
     this.layout = layout;
     this.control = layout.control;
     this.bytes = layout.data;
-    this.buffer = Buffer.from(layout.data.buffer, layout.data.byteOffset, layout.data.byteLength);
+    this.buffer = Buffer.from(layout.data.buffer, layout.data.byteOffset, layout.data.byteLength) as Buffer & Utf8Writable;
     this.slabSize = layout.slabSize;
     this.slabCapacity = layout.slabSize - BATCH_HEADER_SIZE;
     const n = layout.slabCount;
@@ -391,7 +401,7 @@ export class RecordAppender {
       p = writeVarint(b, p, valueLen);
       // Room for 3 bytes per UTF-16 unit was checked by the caller, so the whole string is
       // written; a byte count other than the one encoded in the prefix means multi-byte text.
-      const n = this.buffer.write(value, p, Math.min(value.length * 3, this.buffer.length - p), 'utf8');
+      const n = this.buffer.utf8Write(value, p, Math.min(value.length * 3, this.buffer.length - p));
       if (n !== valueLen) return -1;
       p += n;
     } else {
@@ -444,16 +454,16 @@ export function headersEncodedSize(headers: RecordHeaders): number {
   return varintSize(count) + size;
 }
 
-function writeHeader(b: Uint8Array, buf: Buffer, p: number, k: string, v: HeaderValue): number {
+function writeHeader(b: Uint8Array, buf: Buffer & Utf8Writable, p: number, k: string, v: HeaderValue): number {
   const kl = Buffer.byteLength(k, 'utf8');
   p = writeVarint(b, p, kl);
-  p += buf.write(k, p, kl, 'utf8');
+  p += buf.utf8Write(k, p, kl);
   if (v === null) {
     b[p++] = 1;
   } else if (typeof v === 'string') {
     const vl = Buffer.byteLength(v, 'utf8');
     p = writeVarint(b, p, vl);
-    p += buf.write(v, p, vl, 'utf8');
+    p += buf.utf8Write(v, p, vl);
   } else {
     p = writeVarint(b, p, v.length);
     b.set(v, p);
@@ -462,7 +472,7 @@ function writeHeader(b: Uint8Array, buf: Buffer, p: number, k: string, v: Header
   return p;
 }
 
-function writeHeaders(b: Uint8Array, buf: Buffer, p: number, headers: RecordHeaders): number {
+function writeHeaders(b: Uint8Array, buf: Buffer & Utf8Writable, p: number, headers: RecordHeaders): number {
   if (Array.isArray(headers)) {
     const list = headers as ReadonlyArray<readonly [string, HeaderValue]>;
     p = writeVarint(b, p, list.length);

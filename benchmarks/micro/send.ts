@@ -1,0 +1,140 @@
+/**
+ * The application thread's cost of send(), per record, against the real broker (so the Sender
+ * really drains and completions really settle on this thread).
+ *
+ * Two figures per mode (callback, promise):
+ * - `send ns`: time inside send() calls only, measured over bursts of sends;
+ * - `app-thread ns`: everything the application thread did per record (send, settling
+ *   completions, timers), from the main thread's event-loop utilization: its active time
+ *   divided by the records.
+ * Then the event loop's delay (p50/p99/max, perf_hooks.monitorEventLoopDelay) while an app sends
+ * 100,000 records/s in 1 ms ticks.
+ *
+ * Run: `node benchmarks/dist/micro/send.js [--records N] [--bootstrap host:port]`
+ * (default: the harness broker, started on demand).
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { KafkaProducer, type SendCallback } from '@tandem/producer';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../paths.js';
+
+interface Harness {
+  ensureKafka(): Promise<{ bootstrap: string }>;
+  createTopic(bootstrap: string, name: string, o: { partitions: number }): Promise<void>;
+  uniqueTopicName(prefix: string): string;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+}
+
+const records = Number(arg('records', '1000000'));
+const harness = (await import(pathToFileURL(resolve(repoRoot, 'test/dist/kafka/index.js')).href)) as Harness;
+const bootstrap = arg('bootstrap', process.env['KAFKA_BOOTSTRAP'] ?? (await harness.ensureKafka()).bootstrap);
+const value = Buffer.alloc(100, 'x');
+const stringValue = 'x'.repeat(100);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function flatOut(mode: 'callback' | 'promise' | 'callback-string', topic: string): Promise<{ sendNs: number; appNs: number; rate: number }> {
+  const producer = new KafkaProducer({ 'bootstrap.servers': bootstrap, acks: 1, 'linger.ms': 5 });
+  await producer.send({ topic, value }); // metadata, connection, producer id
+  const burst = 2000;
+  let inSend = 0n;
+  let done = 0;
+  let failed = 0;
+  const cb: SendCallback = (err) => {
+    if (err !== null) failed++;
+    done++;
+  };
+  const record = { topic, value: mode === 'callback-string' ? stringValue : value };
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = process.hrtime.bigint();
+  let sent = 0;
+  const promises: Promise<unknown>[] = [];
+  while (sent < records) {
+    const start = process.hrtime.bigint();
+    if (mode === 'promise') {
+      for (let i = 0; i < burst; i++) promises.push(producer.send(record));
+    } else {
+      for (let i = 0; i < burst; i++) producer.send(record, cb);
+    }
+    inSend += process.hrtime.bigint() - start;
+    sent += burst;
+    if (mode === 'promise' && promises.length >= 50_000) {
+      await Promise.all(promises.splice(0));
+      done = sent;
+    }
+    // Let completions settle and the buffer drain, as an app between bursts would.
+    await new Promise((r) => setImmediate(r));
+  }
+  if (mode === 'promise') {
+    await Promise.all(promises);
+    done = sent;
+  } else {
+    while (done < sent) await new Promise((r) => setTimeout(r, 1));
+  }
+  const elapsed = Number(process.hrtime.bigint() - t0);
+  const elu = performance.eventLoopUtilization(elu0);
+  await producer.close();
+  if (failed > 0) throw new Error(`${failed} sends failed`);
+  return { sendNs: Number(inSend) / sent, appNs: (elu.active * 1e6) / sent, rate: sent / (elapsed / 1e9) };
+}
+
+async function atRate(topic: string, perSecond: number, seconds: number): Promise<{ p50: number; p99: number; max: number }> {
+  const producer = new KafkaProducer({ 'bootstrap.servers': bootstrap, acks: 1, 'linger.ms': 5 });
+  await producer.send({ topic, value });
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  let done = 0;
+  const cb: SendCallback = () => {
+    done++;
+  };
+  const perTick = perSecond / 1000;
+  h.enable();
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolveDone) => {
+    const tick = (): void => {
+      const due = Math.min(perSecond * seconds, Math.floor(((performance.now() - start) / 1000) * perSecond));
+      for (; sent < due; sent++) producer.send({ topic, value }, cb);
+      if (sent >= perSecond * seconds) resolveDone();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  while (done < sent) await new Promise((r) => setTimeout(r, 1));
+  h.disable();
+  await producer.close();
+  void perTick;
+  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+}
+
+const rounds = Number(arg('rounds', '3'));
+const results: Record<string, { sendNs: number[]; appNs: number[]; rate: number[] }> = {};
+for (let r = 0; r < rounds; r++) {
+  for (const mode of ['callback', 'callback-string', 'promise'] as const) {
+    const topic = harness.uniqueTopicName('send-bench');
+    await harness.createTopic(bootstrap, topic, { partitions: 6 });
+    const res = await flatOut(mode, topic);
+    const acc = (results[mode] ??= { sendNs: [], appNs: [], rate: [] });
+    acc.sendNs.push(res.sendNs);
+    acc.appNs.push(res.appNs);
+    acc.rate.push(res.rate);
+  }
+}
+console.log(`send() on the application thread, ${records} records of 100 bytes, acks=1, 6 partitions, median of ${rounds}`);
+console.log('mode               send ns   app-thread ns   records/s');
+for (const [mode, r] of Object.entries(results)) {
+  console.log(
+    `${mode.padEnd(18)} ${median(r.sendNs).toFixed(0).padStart(7)}   ${median(r.appNs).toFixed(0).padStart(13)}   ${median(r.rate).toFixed(0).padStart(9)}`,
+  );
+}
+const topic = harness.uniqueTopicName('send-rate');
+await harness.createTopic(bootstrap, topic, { partitions: 6 });
+const lag = await atRate(topic, 100_000, 5);
+console.log(`event-loop delay at 100,000 records/s for 5 s: p50 ${lag.p50.toFixed(2)} ms, p99 ${lag.p99.toFixed(2)} ms, max ${lag.max.toFixed(2)} ms`);
