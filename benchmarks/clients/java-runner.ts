@@ -115,9 +115,12 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
   let last: ProcessSample | undefined;
   let acked = 0;
   const totals: TotalLine[] = [];
+  let peakRss = 0;
   const sampler = setInterval(() => {
-    if (pid !== undefined) last = sampleProcess(pid) ?? last;
-  }, 200);
+    if (pid === undefined) return;
+    last = sampleProcess(pid) ?? last;
+    peakRss = Math.max(peakRss, last?.peakRssBytes ?? 0);
+  }, 100);
 
   createInterface({ input: child.stdout }).on('line', (line) => {
     remember(line);
@@ -171,7 +174,7 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
   const notes: string[] = [];
   if (atStart === undefined) notes.push('CPU includes the JVM start (no line to start the clock at)');
   else if (warmup === 0) notes.push("CPU includes the producer's construction (no warm-up line to start the clock at)");
-  if (atEnd === undefined) notes.push('CPU and RSS from the last 200 ms sample before the JVM exited');
+  if (atEnd === undefined) notes.push('CPU and RSS from the last 100 ms sample before the JVM exited');
   const errors = workload.numRecords - overall.records;
   if (errors > 0) notes.push(`${errors} records failed (see the tool's stack traces)`);
   const seconds = summary.recordsPerSec > 0 ? summary.records / summary.recordsPerSec : 0;
@@ -187,7 +190,8 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
     latencyResolutionMs: 1,
     cpuSeconds,
     cpuSecondsPerMillion: (cpuSeconds * 1e6) / workload.numRecords,
-    peakRssBytes: end?.peakRssBytes ?? 0,
+    // A JVM that has already exited (a zombie until reaped) shows no VmHWM: then the samples' peak.
+    peakRssBytes: Math.max(end?.peakRssBytes ?? 0, peakRss),
     eventLoopDelayMs: null,
     errors,
     notes,

@@ -1,0 +1,220 @@
+/**
+ * `bench compare`: the same workloads, in the same run, against the same broker and the same
+ * topic settings, with Tandem, KafkaJS, @confluentinc/kafka-javascript and the Java producer.
+ *
+ * For each scenario: a fresh topic (6 partitions unless told otherwise), then several rounds;
+ * in each round every client runs once, in an order that rotates from round to round, so that
+ * no client always runs first (after the topic's creation) or right after the same neighbour.
+ * The report gives each metric's median over the rounds and each client's ratio to Tandem, so
+ * that one noisy round on a shared machine cannot flip a result.
+ *
+ *   npx -y pnpm@10 bench:compare            3 rounds, the full record counts (~12 min here)
+ *   npx -y pnpm@10 bench                    --quick: 1 round, a third of the records (~3 min)
+ *
+ * Writes benchmarks/results/compare-<time>.{json,md,svg} and compare-latest.{json,md,svg}.
+ */
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '../broker.js';
+import { ensurePeers } from '../clients/peers.js';
+import { runClient } from '../clients/runner.js';
+import { resultsDir } from '../paths.js';
+import { intOption, numberOption, parseCommandLine } from '../perf/args.js';
+import { ProgressBar, progressWanted } from '../perf/progress.js';
+import { fmt, machineFacts, timestamp, writeResultFile } from '../perf/report.js';
+import { CLIENT_LABELS, CLIENT_NAMES, defaultWarmup, payloadPool, type ClientName, type Workload } from '../perf/workload.js';
+import { renderComparisonChart } from './chart.js';
+import { SCENARIOS } from './scenarios.js';
+import { summarize, type RunRecord, type ScenarioSummary } from './summary.js';
+import { comparisonTable } from './table.js';
+
+export const COMPARE_USAGE = `usage: bench compare [options]
+
+  --quick                  1 round, a third of the records (a few minutes)
+  --rounds N               rounds per scenario (default 3; 1 with --quick)
+  --scale X                multiply every scenario's record count by X
+  --clients A,B,...        which clients (default: ${CLIENT_NAMES.join(',')})
+  --scenarios ID,...       which scenarios (default: all; --list shows them)
+  --list                   print the scenarios and exit
+  --from FILE              print the table and redraw the chart of an earlier comparison's JSON
+  --producer-props K=V ... extra producer properties for every client
+  --preset NAME            a preset for Tandem's runs
+  --partitions N           partitions of each scenario's topic (default 6)
+  --bootstrap HOST:PORT    the cluster (default: KAFKA_BOOTSTRAP, else the "bench" harness broker, started on demand)
+  --keep-broker            leave a harness broker this command started running
+  --progress               draw progress even when stderr is not a terminal
+  --timeout SECONDS        give up on one client run after this long (default 300)
+`;
+
+interface CompareOptions {
+  quick?: boolean;
+  rounds?: string;
+  scale?: string;
+  clients?: string;
+  scenarios?: string;
+  list?: boolean;
+  from?: string;
+  preset?: string;
+  partitions?: string;
+  bootstrap?: string;
+  'keep-broker'?: boolean;
+  progress?: boolean;
+  timeout?: string;
+  help?: boolean;
+}
+
+/** The first client of round `round`'s order: the list rotated by the round number. */
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+export async function compareCommand(argv: readonly string[]): Promise<void> {
+  const { values: o, producerProps } = parseCommandLine<CompareOptions>(argv, {
+    quick: { type: 'boolean' },
+    rounds: { type: 'string' },
+    scale: { type: 'string' },
+    clients: { type: 'string' },
+    scenarios: { type: 'string' },
+    list: { type: 'boolean' },
+    from: { type: 'string' },
+    preset: { type: 'string' },
+    partitions: { type: 'string' },
+    bootstrap: { type: 'string' },
+    'keep-broker': { type: 'boolean' },
+    progress: { type: 'boolean' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (o.help === true) {
+    process.stdout.write(COMPARE_USAGE);
+    return;
+  }
+  if (o.list === true) {
+    for (const s of SCENARIOS) {
+      process.stdout.write(`${s.id.padEnd(20)} ${s.label.padEnd(26)} ${fmt(s.numRecords)} records${s.throughput > 0 ? ` at ${fmt(s.throughput)}/s` : ', flat out'}\n`);
+    }
+    return;
+  }
+  if (o.from !== undefined) return redraw(o.from);
+  const quick = o.quick === true;
+  const rounds = intOption(o.rounds, 'rounds', quick ? 1 : 3);
+  const scale = numberOption(o.scale, 'scale', 1) * (quick ? 1 / 3 : 1);
+  const clients = (o.clients?.split(',').map((c) => c.trim()) ?? [...CLIENT_NAMES]) as ClientName[];
+  for (const c of clients) if (!CLIENT_NAMES.includes(c)) throw new Error(`--clients: unknown client "${c}" (expected ${CLIENT_NAMES.join(', ')})`);
+  const wanted = o.scenarios?.split(',').map((s) => s.trim());
+  const scenarios = wanted === undefined ? [...SCENARIOS] : SCENARIOS.filter((s) => wanted.includes(s.id));
+  if (scenarios.length === 0) throw new Error(`--scenarios ${o.scenarios}: none of them exists (see --list)`);
+  const partitions = intOption(o.partitions, 'partitions', 6);
+  const timeoutMs = intOption(o.timeout, 'timeout', 300) * 1000;
+  const showProgress = progressWanted(o.progress === true);
+  const started = Date.now();
+
+  if (clients.includes('kafkajs') || clients.includes('confluent')) {
+    try {
+      await ensurePeers();
+    } catch (error) {
+      // The other clients can still run; the peers' runs will fail with the reason.
+      process.stderr.write(`[peers] ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  const broker = await acquireBroker(o.bootstrap);
+  const summaries: ScenarioSummary[] = [];
+  const allRuns: Array<{ scenario: string; topic: string; workload: Workload; runs: RunRecord[] }> = [];
+  try {
+    for (const [index, scenario] of scenarios.entries()) {
+      const topic = await freshTopicName(`bench-${scenario.id}`);
+      await createBenchTopic(broker, topic, partitions);
+      const numRecords = Math.max(1000, Math.round(scenario.numRecords * scale));
+      const workload: Workload = {
+        bootstrap: broker.bootstrap,
+        topic,
+        numRecords,
+        warmupRecords: defaultWarmup(numRecords),
+        payloadFile: await payloadPool(scenario.recordSize),
+        throughput: scenario.throughput,
+        producerProps: { ...producerProps, acks: scenario.acks, 'compression.type': scenario.compression },
+      };
+      process.stderr.write(`\n[${index + 1}/${scenarios.length}] ${scenario.label}: ${fmt(numRecords)} records${scenario.throughput > 0 ? ` at ${fmt(scenario.throughput)}/s` : ', flat out'}, topic ${topic}\n`);
+      const runs: RunRecord[] = [];
+      for (let round = 0; round < rounds; round++) {
+        for (const client of rotate(clients, round)) {
+          runs.push(await runOnce(client, round, { ...workload, preset: client === 'tandem' ? o.preset : undefined }, broker.version, timeoutMs, rounds, showProgress));
+        }
+      }
+      const summary = summarize(scenario, topic, clients, runs);
+      summaries.push(summary);
+      allRuns.push({ scenario: scenario.id, topic, workload, runs });
+    }
+  } finally {
+    await releaseBroker(broker, o['keep-broker'] === true);
+  }
+
+  const minutes = (Date.now() - started) / 60_000;
+  const table = comparisonTable(summaries);
+  const title = chartTitle(rounds);
+  process.stdout.write(`\n${table}\n\n${rounds} round(s) per scenario, ${partitions} partitions, Kafka ${broker.version}; ${minutes.toFixed(1)} min.\n`);
+  const notes = [...new Set(summaries.flatMap((s) => s.clients.flatMap((c) => c.notes.map((n) => `${CLIENT_LABELS[c.client]}: ${n}`))))];
+  for (const note of notes) process.stdout.write(`note: ${note}\n`);
+
+  const name = `compare-${timestamp()}`;
+  const json = await writeResultFile(name, {
+    kind: 'compare',
+    at: new Date().toISOString(),
+    minutes,
+    machine: await machineFacts(),
+    broker: { bootstrap: broker.bootstrap, version: broker.version, kind: broker.kind },
+    options: { quick, rounds, scale, clients, partitions, producerProps, preset: o.preset },
+    summaries,
+    runs: allRuns,
+  });
+  const markdown = join(resultsDir, `${name}.md`);
+  await writeFile(markdown, `${table}\n`);
+  const svg = join(resultsDir, `${name}.svg`);
+  await writeFile(svg, await renderComparisonChart(summaries, title));
+  for (const ext of ['json', 'md', 'svg']) await copyFile(join(resultsDir, `${name}.${ext}`), join(resultsDir, `compare-latest.${ext}`));
+  process.stderr.write(`results: ${json}\n         ${markdown}\n         ${svg}\n         (and compare-latest.*)\n`);
+}
+
+async function runOnce(
+  client: ClientName,
+  round: number,
+  workload: Workload,
+  kafkaVersion: string,
+  timeoutMs: number,
+  rounds: number,
+  showProgress: boolean,
+): Promise<RunRecord> {
+  const label = `${rounds > 1 ? `r${round + 1} ` : ''}${client}`;
+  const bar = new ProgressBar(label, workload.numRecords, showProgress);
+  try {
+    const result = await runClient(client, workload, { kafkaVersion, timeoutMs }, { onStart: () => bar.start(), onProgress: (n) => bar.update(n) });
+    bar.finish();
+    process.stderr.write(
+      `  ${label.padEnd(14)} ${fmt(result.recordsPerSec).padStart(10)} rec/s  p99 ${result.latencyMs.p99.toFixed(1).padStart(7)} ms  CPU ${result.cpuSecondsPerMillion.toFixed(2).padStart(6)} s/M` +
+        `${result.eventLoopDelayMs !== null ? `  loop p99 ${result.eventLoopDelayMs.p99.toFixed(2)} ms` : ''}${result.errors > 0 ? `  ${result.errors} FAILED` : ''}\n`,
+    );
+    return { round, client, result };
+  } catch (error) {
+    bar.finish();
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`  ${label.padEnd(14)} failed: ${message.split('\n')[0]}\n`);
+    return { round, client, error: message.split('\n')[0]! };
+  }
+}
+
+function chartTitle(rounds: number): string {
+  return `Tandem and the clients users would pick instead (${rounds} round${rounds === 1 ? '' : 's'}, medians)`;
+}
+
+/** `--from FILE`: the table and chart of a saved comparison, written beside it. */
+async function redraw(file: string): Promise<void> {
+  const saved = JSON.parse(await readFile(file, 'utf8')) as { kind?: string; summaries: ScenarioSummary[]; options: { rounds: number } };
+  if (saved.kind !== 'compare') throw new Error(`${file} is not a comparison's JSON`);
+  const table = comparisonTable(saved.summaries);
+  process.stdout.write(`${table}\n`);
+  const base = file.replace(/\.json$/, '');
+  await writeFile(`${base}.md`, `${table}\n`);
+  await writeFile(`${base}.svg`, await renderComparisonChart(saved.summaries, chartTitle(saved.options.rounds)));
+  process.stderr.write(`wrote ${base}.md and ${base}.svg\n`);
+}
