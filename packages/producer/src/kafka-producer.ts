@@ -30,6 +30,7 @@ import { BuiltInPartitioner, RecordPartitioner, UNKNOWN_PARTITION } from './part
 import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js';
 import { runSerializer, type Serializer } from './serializers.js';
 import { SenderHandle } from './sender-handle.js';
+import { WaitingSends, type WaitingSend } from './waiting-sends.js';
 
 /** Options of {@link KafkaProducer.close}. */
 export interface CloseOptions {
@@ -45,16 +46,6 @@ interface TopicState extends AppendTarget {
   readonly name: string;
   view: TopicView;
   readonly sticky: BuiltInPartitioner;
-}
-
-/** A send waiting for metadata or for buffer memory (never on the fast path). */
-interface WaitingSend {
-  readonly record: ProducerRecord;
-  readonly success: Settler;
-  readonly failure: ((err: Error) => void) | null;
-  readonly timer: NodeJS.Timeout;
-  /** Why it waits, for the timeout message. */
-  reason: 'metadata' | 'memory';
 }
 
 // The promise path without a closure per send: the executor is one shared function that
@@ -94,7 +85,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
   private readonly topics = new Map<string, TopicState>();
   private readonly topicsByIndex: TopicState[] = [];
   private readonly topicFetches = new Set<string>();
-  private readonly waiting: WaitingSend[] = [];
+  private readonly waiting = new WaitingSends((entry) => this.expireWaiting(entry));
   private readonly interceptors: readonly ProducerInterceptor<K, V>[];
   private readonly keySerializer: Serializer<K>;
   private readonly valueSerializer: Serializer<V>;
@@ -297,24 +288,13 @@ export class KafkaProducer<K = unknown, V = unknown> {
     failure: ((err: Error) => void) | null,
     reason: 'metadata' | 'memory',
   ): void {
-    const maxBlock = this.config['max.block.ms'];
-    const entry: WaitingSend = {
-      record,
-      success,
-      failure,
-      reason,
-      timer: setTimeout(() => this.expireWaiting(entry), Math.min(maxBlock, MAX_TIMER_MS)),
-    };
-    this.waiting.push(entry);
+    this.waiting.push({ record, success, failure, reason, deadline: Date.now() + this.config['max.block.ms'] });
     this.updateHold();
+    // Memory waits resume when a completion frees a slab (onMemoryFreed), not before.
     if (!this.topics.has(record.topic)) this.fetchTopic(record.topic);
-    else this.processWaiting();
   }
 
   private expireWaiting(entry: WaitingSend): void {
-    const i = this.waiting.indexOf(entry);
-    if (i < 0) return;
-    this.waiting.splice(i, 1);
     const maxBlock = this.config['max.block.ms'];
     const topic = entry.record.topic;
     const err =
@@ -332,7 +312,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
   /** Appends waiting sends, in order, as far as metadata and memory allow. */
   private processWaiting(): void {
     while (this.waiting.length > 0 && this.state !== State.CLOSED) {
-      const head = this.waiting[0]!;
+      const head = this.waiting.peek()!;
       const topic = this.topics.get(head.record.topic);
       if (topic === undefined) {
         head.reason = 'metadata';
@@ -348,7 +328,6 @@ export class KafkaProducer<K = unknown, V = unknown> {
         appended = true;
       }
       if (!appended) break;
-      clearTimeout(head.timer);
       this.waiting.shift();
     }
     this.afterWaitingChange();
@@ -377,16 +356,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
   }
 
   private failWaitingFor(topic: string, err: Error): void {
-    for (let i = 0; i < this.waiting.length; ) {
-      const w = this.waiting[i]!;
-      if (w.record.topic === topic) {
-        clearTimeout(w.timer);
-        this.waiting.splice(i, 1);
-        fail(w.success, w.failure, err);
-      } else {
-        i++;
-      }
-    }
+    for (const w of this.waiting.removeWhere((e) => e.record.topic === topic)) fail(w.success, w.failure, err);
     this.processWaiting();
   }
 
@@ -431,17 +401,23 @@ export class KafkaProducer<K = unknown, V = unknown> {
 
   // ------------------------------------------------------------------ completions
 
-  /** Waits for the Sender's doorbell without blocking; settles what it reports. */
+  /**
+   * Waits for the Sender's doorbell without blocking; settles what it reports. Re-armed after
+   * each drain, so the Sender rings once per drain, not once per completion.
+   */
   private armCompletions(): void {
     if (this.state === State.CLOSED) return;
     const control = this.layout.control;
-    const seen = Atomics.load(control, ControlWord.APP_DOORBELL);
-    this.drainCompletions();
-    const wait = Atomics.waitAsync(control, ControlWord.APP_DOORBELL, seen);
-    if (wait.async) {
-      void wait.value.then(() => this.armCompletions());
-    } else {
-      setImmediate(() => this.armCompletions());
+    for (;;) {
+      const value = this.layout.arm(ControlWord.APP_DOORBELL);
+      if (this.layout.completions.size() > 0) {
+        this.drainCompletions();
+        continue;
+      }
+      const wait = Atomics.waitAsync(control, ControlWord.APP_DOORBELL, value);
+      if (wait.async) void wait.value.then(() => this.armCompletions());
+      else setImmediate(() => this.armCompletions());
+      return;
     }
   }
 
@@ -536,8 +512,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
           const left = deadline - Date.now();
           await Promise.race([drained, delay(Math.min(Math.max(0, left), MAX_TIMER_MS))]);
         }
-        for (const w of this.waiting.splice(0)) {
-          clearTimeout(w.timer);
+        for (const w of this.waiting.clear()) {
           fail(w.success, w.failure, new ProducerClosedError('The producer was closed before the record could be buffered (close timeout).'));
         }
         for (const t of this.topics.values()) this.appender.sealAll(t);
@@ -599,10 +574,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.fatalError = err;
     this.state = State.CLOSED;
     this.rejectWorkerGone(err);
-    for (const w of this.waiting.splice(0)) {
-      clearTimeout(w.timer);
-      fail(w.success, w.failure, err);
-    }
+    for (const w of this.waiting.clear()) fail(w.success, w.failure, err);
     this.tracker.failAll(err);
     this.holding = false;
     void this.sender.terminate().catch(() => {});

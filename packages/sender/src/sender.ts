@@ -128,6 +128,7 @@ export class Sender implements SenderControl {
   private pidRetryAtMs = 0;
 
   private runScheduled = false;
+  private doorbellArmed = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private metadataInFlight = false;
@@ -264,23 +265,29 @@ export class Sender implements SenderControl {
 
   // ---------------------------------------------------------------- the loop
 
-  /** Waits for the application's doorbell without blocking this thread's event loop. */
+  /**
+   * Waits for the application's doorbell without blocking this thread's event loop. Armed at
+   * the end of each run, so that while a run is pending the app need not ring (see
+   * ControlWord.SENDER_ARMED).
+   */
   private armDoorbell(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.doorbellArmed) return;
     const control = this.layout.control;
-    const seen = Atomics.load(control, ControlWord.SENDER_DOORBELL);
-    if (this.layout.announce.size() > 0) this.scheduleRun();
-    const wait = Atomics.waitAsync(control, ControlWord.SENDER_DOORBELL, seen);
-    if (wait.async) {
-      void wait.value.then(() => {
-        this.scheduleRun();
-        this.armDoorbell();
-      });
-    } else {
-      // Rung between the load and the wait: run, and arm again on the next turn.
+    const value = this.layout.arm(ControlWord.SENDER_DOORBELL);
+    if (this.layout.announce.size() > 0) {
       this.scheduleRun();
-      setImmediate(() => this.armDoorbell());
+      return;
     }
+    const wait = Atomics.waitAsync(control, ControlWord.SENDER_DOORBELL, value);
+    if (!wait.async) {
+      this.scheduleRun();
+      return;
+    }
+    this.doorbellArmed = true;
+    void wait.value.then(() => {
+      this.doorbellArmed = false;
+      this.scheduleRun();
+    });
   }
 
   private scheduleRun(): void {
@@ -327,6 +334,7 @@ export class Sender implements SenderControl {
     this.checkFlushWaiters();
     this.checkClose(now);
     this.wakeAt(nextWake);
+    this.armDoorbell();
   }
 
   /** Sends what is ready; returns when to look again. */

@@ -46,6 +46,16 @@ export const ControlWord = {
   ANNOUNCE_TAIL: 5,
   COMPLETION_HEAD: 6,
   COMPLETION_TAIL: 7,
+  /**
+   * The SENDER_DOORBELL value the Sender last armed its wait with. While it differs from the
+   * value the app last rang, the Sender has a wake-up (or a run) pending and will poll the
+   * announce ring anyway, so the app does not ring again: one notify per Sender wake-up, not one
+   * per slab. (Dekker-style: the app publishes, then reads this word; the Sender writes it, then
+   * polls the ring. With sequentially consistent Atomics one of them sees the other.)
+   */
+  SENDER_ARMED: 8,
+  /** The same for the app's doorbell: the APP_DOORBELL value the app last armed its wait with. */
+  APP_ARMED: 9,
 } as const;
 
 /** Words reserved for the control header. */
@@ -279,16 +289,40 @@ export class SharedLayout {
     return id * this.slabSize;
   }
 
-  /** Rings the Sender's doorbell. */
+  /** Last SENDER_DOORBELL value this side rang (the app's view). */
+  private senderRung = 0;
+  /** Last APP_DOORBELL value this side rang (the Sender's view). */
+  private appRung = 0;
+
+  /**
+   * Rings the Sender's doorbell, unless the Sender has not yet re-armed since the last ring
+   * (then it will poll the announce ring before it waits again). Call after publishing.
+   */
   wakeSender(): void {
-    Atomics.add(this.control, ControlWord.SENDER_DOORBELL, 1);
-    Atomics.notify(this.control, ControlWord.SENDER_DOORBELL);
+    const c = this.control;
+    if (Atomics.load(c, ControlWord.SENDER_ARMED) !== this.senderRung) return;
+    this.senderRung = (Atomics.add(c, ControlWord.SENDER_DOORBELL, 1) + 1) | 0;
+    Atomics.notify(c, ControlWord.SENDER_DOORBELL);
   }
 
-  /** Rings the application thread's doorbell. */
+  /** Rings the application thread's doorbell; the same rule as {@link wakeSender}. */
   wakeApp(): void {
-    Atomics.add(this.control, ControlWord.APP_DOORBELL, 1);
-    Atomics.notify(this.control, ControlWord.APP_DOORBELL);
+    const c = this.control;
+    if (Atomics.load(c, ControlWord.APP_ARMED) !== this.appRung) return;
+    this.appRung = (Atomics.add(c, ControlWord.APP_DOORBELL, 1) + 1) | 0;
+    Atomics.notify(c, ControlWord.APP_DOORBELL);
+  }
+
+  /**
+   * Arms a wait on a doorbell: records the value waited on in the ARMED word, then the caller
+   * must poll its ring before waiting (see {@link ControlWord.SENDER_ARMED}). Returns the value
+   * to pass to Atomics.waitAsync.
+   */
+  arm(doorbell: typeof ControlWord.SENDER_DOORBELL | typeof ControlWord.APP_DOORBELL): number {
+    const c = this.control;
+    const value = Atomics.load(c, doorbell);
+    Atomics.store(c, doorbell === ControlWord.SENDER_DOORBELL ? ControlWord.SENDER_ARMED : ControlWord.APP_ARMED, value);
+    return value;
   }
 }
 
