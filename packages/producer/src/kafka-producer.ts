@@ -7,6 +7,7 @@
  * is posted per record, and with a callback no promise is created either.
  */
 import {
+  BATCH_HEADER_SIZE,
   SharedLayout,
   LocalErrorCode,
   type AppEventMessage,
@@ -126,9 +127,13 @@ export class KafkaProducer<K = unknown, V = unknown> {
   constructor(config: ProducerConfigInput<K, V>) {
     this.config = resolveProducerConfig(config);
     const c = this.config;
-    const slabSize = c['batch.size'] > 61 ? c['batch.size'] : 1024;
+    // Slabs are batch.size bytes; a batch.size too small to hold a header still gets workable
+    // slabs (each record then takes the one-record-batch path, see RecordAppender).
+    const slabSize = Math.max(c['batch.size'], 1024);
     this.layout = SharedLayout.create({ slabSize, slabCount: Math.max(1, Math.floor(c['buffer.memory'] / slabSize)) });
-    this.appender = new RecordAppender(this.layout);
+    // A batch never exceeds max.request.size either, so every record over it takes the
+    // one-record path, where its size is checked.
+    this.appender = new RecordAppender(this.layout, Math.min(c['batch.size'], c['max.request.size']));
     this.tracker = new DeliveryTracker(
       this.layout,
       this.appender,
@@ -257,7 +262,9 @@ export class KafkaProducer<K = unknown, V = unknown> {
       return true;
     }
     if (result === AppendResult.TOO_LARGE_FOR_SLAB) {
-      const size = this.appender.lastRecordSize;
+      // As Java's ensureValidRecordSize: the record's one-record batch, header included, must
+      // fit max.request.size and buffer.memory.
+      const size = this.appender.lastRecordSize + BATCH_HEADER_SIZE;
       if (size > this.maxRequestSize) throw RecordTooLargeError.forRecord(name, size, 'max.request.size', this.maxRequestSize);
       if (size > this.bufferMemory) throw RecordTooLargeError.forRecord(name, size, 'buffer.memory', this.bufferMemory);
       if (!this.appender.appendLarge(topic, partition, timestamp, key, value, record.headers)) return false;
@@ -537,6 +544,9 @@ export class KafkaProducer<K = unknown, V = unknown> {
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
     if (this.state !== State.OPEN) throw this.fatalError ?? new ProducerClosedError();
     try {
+      // Learn the topic on this side too, as Java's partitionsFor fills the metadata cache that
+      // send() then uses.
+      this.addTopic(await this.control(this.sender.control.waitForTopic(topic, this.config['max.block.ms'])));
       return await this.control(this.sender.control.partitionsFor(topic, this.config['max.block.ms']));
     } catch (err) {
       throw this.topicError(topic, err as Error);

@@ -66,7 +66,11 @@ export class RecordAppender {
   /** The same memory as a Buffer, for Buffer#write (writes a string in place, no allocation). */
   private readonly buffer: Buffer & Utf8Writable;
   private readonly slabSize: number;
-  /** Record bytes a slab holds: batch.size minus the batch header. */
+  /**
+   * Record bytes a batch may hold: batch.size minus the batch header (at most what a slab
+   * holds). Zero or less (batch.size 0, or tiny) means every record is a batch of its own, as in
+   * Java: such records take the large-record path.
+   */
   readonly slabCapacity: number;
 
   /** Free slab ids (a stack; this thread only). */
@@ -100,13 +104,17 @@ export class RecordAppender {
   /** Slabs a large record's slab spans (1 for ordinary slabs). */
   private readonly span: Int32Array;
 
-  constructor(layout: SharedLayout) {
+  /**
+   * @param layout - the shared layout (slabs of at least batch.size bytes).
+   * @param batchSize - batch.size: the most bytes one batch may take, header included.
+   */
+  constructor(layout: SharedLayout, batchSize: number = layout.slabSize) {
     this.layout = layout;
     this.control = layout.control;
     this.bytes = layout.data;
     this.buffer = Buffer.from(layout.data.buffer, layout.data.byteOffset, layout.data.byteLength) as Buffer & Utf8Writable;
     this.slabSize = layout.slabSize;
-    this.slabCapacity = layout.slabSize - BATCH_HEADER_SIZE;
+    this.slabCapacity = Math.min(layout.slabSize, batchSize) - BATCH_HEADER_SIZE;
     const n = layout.slabCount;
     this.free = new Int32Array(n);
     for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
@@ -206,6 +214,10 @@ export class RecordAppender {
     value: Uint8Array | string | null,
     headers: RecordHeaders | undefined,
   ): number {
+    if (this.slabCapacity <= 0) {
+      this.lastRecordSize = exactRecordSize(key, value, headers);
+      return AppendResult.TOO_LARGE_FOR_SLAB;
+    }
     if (this.freeTop === 0) return AppendResult.NO_MEMORY;
     const slab = this.free[--this.freeTop]!;
     const start = slab * this.slabSize + BATCH_HEADER_SIZE;
