@@ -145,6 +145,7 @@ async function run(client: Exclude<ClientName, 'java'>, workload: Workload): Pro
     bytes: steadyBytes,
     seconds,
     recordsPerSec: seconds > 0 ? steadyRecords / seconds : 0,
+    wholeRunRecordsPerSec: lastAck > start ? ((total - errors) * 1000) / (lastAck - start) : 0,
     mibPerSec: seconds > 0 ? steadyBytes / seconds / (1024 * 1024) : 0,
     latencyMs: latencies.summary(),
     latencyResolutionMs: 0.001,

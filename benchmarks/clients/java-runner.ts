@@ -185,6 +185,7 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
     bytes: Math.round(summary.records * payloadBytes),
     seconds,
     recordsPerSec: summary.recordsPerSec,
+    wholeRunRecordsPerSec: overall.recordsPerSec,
     mibPerSec: summary.mibPerSec,
     latencyMs: { avg: summary.avg, p50: summary.p50, p99: summary.p99, p999: summary.p999, max: summary.max },
     latencyResolutionMs: 1,

@@ -4,7 +4,7 @@
  * ratio of each client's median to Tandem's.
  */
 import type { ClientName, PerfResult } from '../perf/workload.js';
-import type { Scenario } from './scenarios.js';
+import { isFixedRate, type Scenario } from './scenarios.js';
 
 /** One run of one client in one round. */
 export interface RunRecord {
@@ -20,6 +20,7 @@ export interface ClientMedians {
   clientVersion: string;
   /** Successful runs the medians are taken over. */
   runs: number;
+  /** Steady-state records/s (flat out), or records/s over the whole run (fixed rate: did it keep up?). */
   recordsPerSec: number;
   mibPerSec: number;
   p50Ms: number;
@@ -54,6 +55,7 @@ export function median(values: readonly number[]): number {
 }
 
 export function summarize(scenario: Scenario, topic: string, clients: readonly ClientName[], runs: readonly RunRecord[]): ScenarioSummary {
+  const fixedRate = isFixedRate(scenario);
   const perClient = clients.map((client): ClientMedians => {
     const mine = runs.filter((r) => r.client === client);
     const ok = mine.map((r) => r.result).filter((r): r is PerfResult => r !== undefined);
@@ -64,8 +66,8 @@ export function summarize(scenario: Scenario, topic: string, clients: readonly C
       client,
       clientVersion: ok[0]?.clientVersion ?? '',
       runs: ok.length,
-      recordsPerSec: m((r) => r.recordsPerSec),
-      mibPerSec: m((r) => r.mibPerSec),
+      recordsPerSec: fixedRate ? m((r) => r.wholeRunRecordsPerSec) : m((r) => r.recordsPerSec),
+      mibPerSec: fixedRate ? m((r) => (r.wholeRunRecordsPerSec * r.mibPerSec) / r.recordsPerSec) : m((r) => r.mibPerSec),
       p50Ms: m((r) => r.latencyMs.p50),
       p99Ms: m((r) => r.latencyMs.p99),
       p999Ms: m((r) => r.latencyMs.p999),

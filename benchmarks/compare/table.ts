@@ -43,5 +43,12 @@ export function comparisonTable(summaries: readonly ScenarioSummary[]): string {
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(HEADER), rule, ...rows.map(line)].join('\n');
+  return [line(HEADER), rule, ...rows.map(line), '', ...TABLE_NOTES].join('\n');
 }
+
+/** What the columns mean, printed under the table. */
+const TABLE_NOTES = [
+  'records/s: after the warm-up (10% of the records, at most 50,000); in fixed-rate scenarios (n/s), over the whole run: whether the client kept up.',
+  'vs Tandem: the client\'s median over Tandem\'s. Latency: send() to acknowledgement. CPU s/M rec: CPU seconds of the client\'s process per million records.',
+  'loop p99: the event loop\'s delay (Node.js clients). Java\'s latencies are whole milliseconds (<1 is 0 ms).',
+];

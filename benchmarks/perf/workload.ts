@@ -74,6 +74,12 @@ export interface PerfResult {
   /** Seconds from the first send after the warm-up to the last acknowledgement. */
   seconds: number;
   recordsPerSec: number;
+  /**
+   * Records/s over the whole send loop, warm-up included: what a fixed-rate run achieved against
+   * its offered rate. (The steady-state rate of a client that fell behind during the warm-up
+   * includes its catching up, and can exceed the offered rate.)
+   */
+  wholeRunRecordsPerSec: number;
   /** Payload MiB per second (2^20 bytes, as ProducerPerformance's "MB/sec" computes it). */
   mibPerSec: number;
   latencyMs: LatencySummary;
