@@ -17,6 +17,8 @@ export function parseCommandLine<T>(argv: readonly string[], options: NonNullabl
   const rest: string[] = [];
   const producerProps: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
+    // `pnpm bench -- --quick` passes the `--` on: it separates nothing here.
+    if (argv[i] === '--') continue;
     if (argv[i] !== '--producer-props') {
       rest.push(argv[i]!);
       continue;
