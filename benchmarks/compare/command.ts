@@ -24,7 +24,7 @@ import { ProgressBar, progressWanted } from '../perf/progress.js';
 import { fmt, machineFacts, timestamp, writeResultFile } from '../perf/report.js';
 import { CLIENT_LABELS, CLIENT_NAMES, defaultWarmup, payloadPool, type ClientName, type Workload } from '../perf/workload.js';
 import { renderComparisonChart } from './chart.js';
-import { SCENARIOS } from './scenarios.js';
+import { isFixedRate, SCENARIOS } from './scenarios.js';
 import { summarize, type RunRecord, type ScenarioSummary } from './summary.js';
 import { comparisonTable } from './table.js';
 
@@ -139,7 +139,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
       const runs: RunRecord[] = [];
       for (let round = 0; round < rounds; round++) {
         for (const client of rotate(clients, round)) {
-          runs.push(await runOnce(client, round, { ...workload, preset: client === 'tandem' ? o.preset : undefined }, broker.version, timeoutMs, rounds, showProgress));
+          runs.push(await runOnce(client, round, isFixedRate(scenario), { ...workload, preset: client === 'tandem' ? o.preset : undefined }, broker.version, timeoutMs, rounds, showProgress));
         }
       }
       const summary = summarize(scenario, topic, clients, runs);
@@ -179,6 +179,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
 async function runOnce(
   client: ClientName,
   round: number,
+  fixedRate: boolean,
   workload: Workload,
   kafkaVersion: string,
   timeoutMs: number,
@@ -191,7 +192,7 @@ async function runOnce(
     const result = await runClient(client, workload, { kafkaVersion, timeoutMs }, { onStart: () => bar.start(), onProgress: (n) => bar.update(n) });
     bar.finish();
     process.stderr.write(
-      `  ${label.padEnd(14)} ${fmt(result.recordsPerSec).padStart(10)} rec/s  p99 ${result.latencyMs.p99.toFixed(1).padStart(7)} ms  CPU ${result.cpuSecondsPerMillion.toFixed(2).padStart(6)} s/M` +
+      `  ${label.padEnd(14)} ${fmt(fixedRate ? result.wholeRunRecordsPerSec : result.recordsPerSec).padStart(10)} rec/s  p99 ${result.latencyMs.p99.toFixed(1).padStart(7)} ms  CPU ${result.cpuSecondsPerMillion.toFixed(2).padStart(6)} s/M` +
         `${result.eventLoopDelayMs !== null ? `  loop p99 ${result.eventLoopDelayMs.p99.toFixed(2)} ms` : ''}${result.errors > 0 ? `  ${result.errors} FAILED` : ''}\n`,
     );
     return { round, client, result };
