@@ -5,9 +5,10 @@
  * Mirrors what Java's `MemoryRecordsBuilder` produces: offset deltas 0..n-1, baseTimestamp the
  * first record's timestamp, maxTimestamp the largest, CreateTime.
  */
-import type { Codec, CompressionId, CompressionName } from '../compression/types.js';
+import { codecFor } from '../compression/index.js';
+import type { CompressionId, CompressionName } from '../compression/types.js';
 import { RECORD_BATCH_OVERHEAD, writeBatchHeader, type BatchHeader } from './batch-header.js';
-import { compressionId, resolveCodec } from './codecs.js';
+import { compressionId } from './codecs.js';
 import { recordSize, recordSizeUtf8, writeRecord, writeRecordUtf8, type RecordHeader } from './record.js';
 
 /** One record for {@link buildRecordBatch}. Strings are written as UTF-8. */
@@ -25,8 +26,6 @@ export interface BuildRecordBatchOptions {
   readonly compression?: CompressionId | CompressionName;
   /** KIP-390 level for the codec; default the codec's Kafka default. */
   readonly compressionLevel?: number;
-  /** A codec to use instead of the compression module's (tests, custom builds). */
-  readonly codec?: Codec;
   /** Timestamp of records that have none; default `Date.now()` once for the batch. */
   readonly timestamp?: number;
   readonly producerId?: bigint | number;
@@ -66,7 +65,7 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
   if (n === 0) throw new RangeError('a record batch needs at least one record');
   const compression = compressionId(options.compression);
   // Resolve the codec before encoding anything, so that a missing one fails fast.
-  const codec = compression === 0 ? undefined : (options.codec ?? resolveCodec(compression));
+  const codec = compression === 0 ? undefined : codecFor(compression);
   const defaultTimestamp = options.timestamp ?? Date.now();
 
   const keys = new Array<Uint8Array | null>(n);

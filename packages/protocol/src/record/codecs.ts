@@ -1,9 +1,8 @@
 /**
- * How the batch builder and reader use the compression module: the codec for an attributes id
- * (`codecFor`), and decompression that keeps the reader's promises (only ProtocolError, bounded
- * output) even if a native library throws an Error of its own.
+ * What the batch builder and reader add to the compression module: codec names or ids as the
+ * builder takes them, and decompression that keeps the reader's promises (only ProtocolError,
+ * bounded output) even if a native library throws an Error of its own.
  */
-import { codecFor } from '../compression/index.js';
 import { ProtocolError } from '../errors.js';
 import type { Codec, CompressionId, CompressionName } from '../compression/types.js';
 import { CompressionType } from '../compression/types.js';
@@ -18,14 +17,6 @@ export function compressionId(c: CompressionId | CompressionName | undefined): C
   }
   if (!Number.isInteger(c) || c < 0 || c > 4) throw new RangeError(`unknown compression id ${c}`);
   return c;
-}
-
-/**
- * The codec for `id`; the compression module throws ProtocolError
- * ERR_TANDEM_PROTOCOL_UNSUPPORTED for an id it has no codec for.
- */
-export function resolveCodec(id: CompressionId): Codec {
-  return codecFor(id);
 }
 
 /**

@@ -20,7 +20,8 @@
 import { ProtocolError, invalid, truncated } from '../errors.js';
 import { Reader } from '../primitives/reader.js';
 import { crc32c } from '../crc32c.js';
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, type Codec, type CompressionId } from '../compression/types.js';
+import { codecFor } from '../compression/index.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, type CompressionId } from '../compression/types.js';
 import {
   BatchAttributes,
   BatchOffsets,
@@ -28,7 +29,7 @@ import {
   MAGIC_V2,
   RECORD_BATCH_OVERHEAD,
 } from './batch-header.js';
-import { decompressBounded, resolveCodec } from './codecs.js';
+import { decompressBounded } from './codecs.js';
 
 /** A record header as read: the key decoded from UTF-8, the value a view of the input. */
 export interface DecodedHeader {
@@ -92,8 +93,6 @@ export interface DecodeRecordBatchesOptions {
   readonly maxDecompressedBytes?: number;
   /** Check each batch's CRC-32C; default true. */
   readonly verifyCrc?: boolean;
-  /** A codec to use instead of the compression module's (tests, custom builds). */
-  readonly codec?: Codec;
 }
 
 /**
@@ -261,8 +260,7 @@ export function decodeRecordBatch(
 
   let section: Buffer = buf.subarray(offset + RECORD_BATCH_OVERHEAD, end);
   if (compression !== 0) {
-    const id = compression as CompressionId;
-    const codec = options.codec ?? resolveCodec(id);
+    const codec = codecFor(compression);
     const max = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`maxDecompressedBytes ${max} is not a byte count`);
     section = decompressBounded(codec, section, max);
