@@ -8,12 +8,12 @@
  * The report gives each metric's median over the rounds and each client's ratio to Tandem, so
  * that one noisy round on a shared machine cannot flip a result.
  *
- *   npx -y pnpm@10 bench:compare            3 rounds, the full record counts (~12 min here)
+ *   npx -y pnpm@10 bench:compare            3 rounds, the full record counts (under 15 min here)
  *   npx -y pnpm@10 bench                    --quick: 1 round, a third of the records (~3 min)
  *
  * Writes benchmarks/results/compare-<time>.{json,md,svg} and compare-latest.{json,md,svg}.
  */
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '../broker.js';
 import { ensurePeers } from '../clients/peers.js';
@@ -37,6 +37,7 @@ export const COMPARE_USAGE = `usage: bench compare [options]
   --scenarios ID,...       which scenarios (default: all; --list shows them)
   --list                   print the scenarios and exit
   --from FILE              print the table and redraw the chart of an earlier comparison's JSON
+  --publish DIR            also copy the table (.md) and chart (.svg) to DIR as comparison.{md,svg}, e.g. for the README
   --producer-props K=V ... extra producer properties for every client
   --preset NAME            a preset for Tandem's runs
   --partitions N           partitions of each scenario's topic (default 6)
@@ -54,6 +55,7 @@ interface CompareOptions {
   scenarios?: string;
   list?: boolean;
   from?: string;
+  publish?: string;
   preset?: string;
   partitions?: string;
   bootstrap?: string;
@@ -78,6 +80,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
     scenarios: { type: 'string' },
     list: { type: 'boolean' },
     from: { type: 'string' },
+    publish: { type: 'string' },
     preset: { type: 'string' },
     partitions: { type: 'string' },
     bootstrap: { type: 'string' },
@@ -96,7 +99,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
     }
     return;
   }
-  if (o.from !== undefined) return redraw(o.from);
+  if (o.from !== undefined) return redraw(o.from, o.publish);
   const quick = o.quick === true;
   const rounds = intOption(o.rounds, 'rounds', quick ? 1 : 3);
   const scale = numberOption(o.scale, 'scale', 1) * (quick ? 1 / 3 : 1);
@@ -173,6 +176,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
   const svg = join(resultsDir, `${name}.svg`);
   await writeFile(svg, await renderComparisonChart(summaries, title));
   for (const ext of ['json', 'md', 'svg']) await copyFile(join(resultsDir, `${name}.${ext}`), join(resultsDir, `compare-latest.${ext}`));
+  if (o.publish !== undefined) await publish(join(resultsDir, name), o.publish);
   process.stderr.write(`results: ${json}\n         ${markdown}\n         ${svg}\n         (and compare-latest.*)\n`);
 }
 
@@ -209,7 +213,7 @@ function chartTitle(rounds: number): string {
 }
 
 /** `--from FILE`: the table and chart of a saved comparison, written beside it. */
-async function redraw(file: string): Promise<void> {
+async function redraw(file: string, publishTo: string | undefined): Promise<void> {
   const saved = JSON.parse(await readFile(file, 'utf8')) as { kind?: string; summaries: ScenarioSummary[]; options: { rounds: number } };
   if (saved.kind !== 'compare') throw new Error(`${file} is not a comparison's JSON`);
   const table = comparisonTable(saved.summaries);
@@ -218,4 +222,12 @@ async function redraw(file: string): Promise<void> {
   await writeFile(`${base}.md`, `${table}\n`);
   await writeFile(`${base}.svg`, await renderComparisonChart(saved.summaries, chartTitle(saved.options.rounds)));
   process.stderr.write(`wrote ${base}.md and ${base}.svg\n`);
+  if (publishTo !== undefined) await publish(base, publishTo);
+}
+
+/** Copies `<base>.md` and `<base>.svg` to `<dir>/comparison.{md,svg}`. */
+async function publish(base: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const ext of ['md', 'svg']) await copyFile(`${base}.${ext}`, join(dir, `comparison.${ext}`));
+  process.stderr.write(`published ${join(dir, 'comparison.md')} and ${join(dir, 'comparison.svg')}\n`);
 }

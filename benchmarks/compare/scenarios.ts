@@ -26,17 +26,17 @@ export interface Scenario {
 }
 
 export const SCENARIOS: readonly Scenario[] = [
-  { id: '100b-acks1-none', label: '100 B, acks=1, none', recordSize: 100, acks: '1', compression: 'none', throughput: -1, numRecords: 200_000 },
-  { id: '100b-acksall-none', label: '100 B, acks=all, none', recordSize: 100, acks: 'all', compression: 'none', throughput: -1, numRecords: 200_000 },
-  { id: '100b-acks1-lz4', label: '100 B, acks=1, lz4', recordSize: 100, acks: '1', compression: 'lz4', throughput: -1, numRecords: 200_000 },
-  { id: '100b-acks1-zstd', label: '100 B, acks=1, zstd', recordSize: 100, acks: '1', compression: 'zstd', throughput: -1, numRecords: 200_000 },
-  { id: '1k-acks1-none', label: '1 KiB, acks=1, none', recordSize: 1024, acks: '1', compression: 'none', throughput: -1, numRecords: 60_000 },
-  { id: '1k-acksall-zstd', label: '1 KiB, acks=all, zstd', recordSize: 1024, acks: 'all', compression: 'zstd', throughput: -1, numRecords: 60_000 },
+  { id: '100b-acks1-none', label: '100 B, acks=1, none', recordSize: 100, acks: '1', compression: 'none', throughput: -1, numRecords: 300_000 },
+  { id: '100b-acksall-none', label: '100 B, acks=all, none', recordSize: 100, acks: 'all', compression: 'none', throughput: -1, numRecords: 300_000 },
+  { id: '100b-acks1-lz4', label: '100 B, acks=1, lz4', recordSize: 100, acks: '1', compression: 'lz4', throughput: -1, numRecords: 300_000 },
+  { id: '100b-acks1-zstd', label: '100 B, acks=1, zstd', recordSize: 100, acks: '1', compression: 'zstd', throughput: -1, numRecords: 300_000 },
+  { id: '1k-acks1-none', label: '1 KiB, acks=1, none', recordSize: 1024, acks: '1', compression: 'none', throughput: -1, numRecords: 100_000 },
+  { id: '1k-acksall-zstd', label: '1 KiB, acks=all, zstd', recordSize: 1024, acks: 'all', compression: 'zstd', throughput: -1, numRecords: 100_000 },
   // Latency at an offered rate all the clients sustain: 4 s per run.
   { id: '100b-acksall-10k', label: '100 B, acks=all, 10k/s', recordSize: 100, acks: 'all', compression: 'none', throughput: 10_000, numRecords: 40_000 },
   // The event loop while producing 100,000 records/s (the target); a client that cannot
   // keep up shows it in records/s.
-  { id: '100b-acks1-100k', label: '100 B, acks=1, 100k/s', recordSize: 100, acks: '1', compression: 'none', throughput: 100_000, numRecords: 200_000 },
+  { id: '100b-acks1-100k', label: '100 B, acks=1, 100k/s', recordSize: 100, acks: '1', compression: 'none', throughput: 100_000, numRecords: 300_000 },
 ];
 
 /** Whether a scenario is a fixed-rate one (its figures of interest are latency and the loop). */
