@@ -570,7 +570,9 @@ export class Sender implements SenderControl {
    */
   private split(batch: ProducerBatch): void {
     const acc = this.accumulator;
-    const records = decodeRecords(acc.slabBytes(batch).subarray(61), batch.recordCount, { baseTimestamp: batch.baseTimestamp });
+    // A piece of an earlier split carries its records: the slab holds the whole original batch.
+    const records =
+      batch.records ?? decodeRecords(acc.slabBytes(batch).subarray(61), batch.recordCount, { baseTimestamp: batch.baseTimestamp });
     const limit = Math.max(1, Math.floor((this.layout.slabSize - 61) / 2));
     const pieces: ProducerBatch[] = [];
     let start = 0;
@@ -597,8 +599,9 @@ export class Sender implements SenderControl {
       piece.producerId = batch.producerId;
       piece.producerEpoch = batch.producerEpoch;
       piece.baseSequence = batch.baseSequence < 0 ? -1 : (batch.baseSequence + start) % 0x80000000;
+      piece.records = records.slice(start, end);
       piece.encoded = buildRecordBatch(
-        records.slice(start, end).map((r) => ({
+        piece.records.map((r) => ({
           key: r.key,
           value: r.value,
           timestamp: r.timestamp,

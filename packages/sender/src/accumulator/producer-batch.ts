@@ -4,6 +4,8 @@
  * ProducerBatch, which holds the same state and guards the same rules.
  */
 
+import type { DecodedRecord } from '@tandem/protocol';
+
 /** States a batch moves through, in order. */
 export const BatchState = {
   /** Open: the application thread may still append to its slab. */
@@ -44,6 +46,11 @@ export class ProducerBatch {
   encoded: Uint8Array | null = null;
   /** Set when the batch joined a flush: it is ready regardless of linger. */
   flushing = false;
+  /**
+   * A piece of a split batch: its records, decoded. The slab's bytes are those of the whole
+   * original batch, so a piece the broker refuses as too large again is cut from these.
+   */
+  records: DecodedRecord[] | null = null;
 
   constructor(
     /** Slab holding the records. */
