@@ -10,8 +10,8 @@
  * Per batch (ns): the 61-byte header plus CRC-32C over a full 16 KiB slab, CRC-32C alone, and
  * for reference buildRecordBatch and decodeRecordBatches of the same batch.
  *
- * Every figure is the median of RUNS timed runs (after a warm-up run) of about RUN_MS each, in
- * CPU time (see `measure`).
+ * Every figure is the median of RUNS timed runs (after a warm-up round) of about RUN_MS each, in
+ * CPU time, the per-record cases taking turns (see `measureAll`).
  *
  *   npx tsc -b && node benchmarks/dist/micro/record-batch.js [--quick]
  */
@@ -38,28 +38,50 @@ const RUN_MS = quick ? 80 : 250;
 const BATCH_SIZE = 16 * 1024;
 
 /**
- * Median ns per unit of `fn`, which does `units` units of work per call (a slab of records, or
- * one batch). Calling `fn` once per slab keeps the harness's own cost out of per-record figures.
+ * ns per unit of one timed run of about RUN_MS: `fn` does `units` units of work per call (a slab
+ * of records, or one batch), so the harness's own cost stays out of per-record figures.
  *
  * Time is the process's CPU time (process.cpuUsage), not the wall clock: on a shared machine the
  * wall clock also counts the time other processes hold the core, which is not a cost of this
- * code. The paths measured here allocate nothing, so no GC thread adds to the CPU time.
+ * code. The per-record paths allocate nothing, so no GC thread adds to the CPU time.
  */
-function measure(units: number, fn: () => unknown): number {
-  const perUnit: number[] = [];
-  for (let run = -1; run < RUNS; run++) {
-    let calls = 0;
-    const deadline = process.hrtime.bigint() + BigInt(RUN_MS) * 1_000_000n;
-    const cpu0 = process.cpuUsage();
-    do {
-      fn();
-      calls++;
-    } while (process.hrtime.bigint() < deadline);
-    const cpu = process.cpuUsage(cpu0);
-    if (run >= 0) perUnit.push(((cpu.user + cpu.system) * 1000) / (calls * units));
+function timedRun(units: number, fn: () => unknown): number {
+  let calls = 0;
+  const deadline = process.hrtime.bigint() + BigInt(RUN_MS) * 1_000_000n;
+  const cpu0 = process.cpuUsage();
+  do {
+    fn();
+    calls++;
+  } while (process.hrtime.bigint() < deadline);
+  const cpu = process.cpuUsage(cpu0);
+  return ((cpu.user + cpu.system) * 1000) / (calls * units);
+}
+
+interface Case {
+  readonly label: string;
+  readonly units: number;
+  readonly fn: () => unknown;
+}
+
+/**
+ * Median ns per unit of each case. The cases take turns, one run each per round (after a
+ * warm-up round), so that a change in the machine's load during the benchmark falls on all of
+ * them alike instead of on whichever ran at that moment.
+ */
+function measureAll(cases: readonly Case[]): number[] {
+  const runs = cases.map(() => [] as number[]);
+  for (let round = -1; round < RUNS; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const ns = timedRun(cases[i]!.units, cases[i]!.fn);
+      if (round >= 0) runs[i]!.push(ns);
+    }
   }
-  perUnit.sort((a, b) => a - b);
-  return perUnit[perUnit.length >> 1]!;
+  return runs.map((r) => r.sort((a, b) => a - b)[r.length >> 1]!);
+}
+
+/** Median ns per unit of `fn` alone. */
+function measure(units: number, fn: () => unknown): number {
+  return measureAll([{ label: '', units, fn }])[0]!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,36 +217,18 @@ console.log(
 
 console.log('\nPer record, 100-byte values into a 16 KiB SharedArrayBuffer slab (size check included):');
 {
-  const n = fillCopyOnly();
-  row(`floor: copying the 100 bytes only (Uint8Array#set)`, measure(n, fillCopyOnly));
-}
-{
-  const n = fillBytes(null, null);
-  row(`writeRecord, Buffer value, null key (${n}/slab)`, measure(n, () => fillBytes(null, null)));
-}
-{
-  const n = fillUtf8(STRINGS);
-  row(`writeRecordUtf8, 100-char ASCII string (${n}/slab)`, measure(n, () => fillUtf8(STRINGS)));
-}
-{
-  const n = fillUtf8(NON_ASCII);
-  row(`writeRecordUtf8, 100-char non-ASCII string, 151 B (${n}/slab)`, measure(n, () => fillUtf8(NON_ASCII)));
-}
-{
-  const n = fillTwoPass(STRINGS);
-  row(`  compare: byteLength + Buffer#write, ASCII`, measure(n, () => fillTwoPass(STRINGS)));
-}
-{
-  const n = fillTwoPass(NON_ASCII);
-  row(`  compare: byteLength + Buffer#write, non-ASCII`, measure(n, () => fillTwoPass(NON_ASCII)));
-}
-{
-  const n = fillEncodeInto(STRINGS);
-  row(`  compare: TextEncoder.encodeInto(subarray), ASCII`, measure(n, () => fillEncodeInto(STRINGS)));
-}
-{
-  const n = fillBytes(KEY, HEADERS);
-  row(`writeRecord, 16-byte key and 2 headers (${n}/slab)`, measure(n, () => fillBytes(KEY, HEADERS)));
+  const cases: Case[] = [
+    { label: 'floor: copying the 100 bytes only (Uint8Array#set)', units: fillCopyOnly(), fn: fillCopyOnly },
+    { label: `writeRecord, Buffer value, null key (${fillBytes(null, null)}/slab)`, units: fillBytes(null, null), fn: () => fillBytes(null, null) },
+    { label: `writeRecordUtf8, 100-char ASCII string (${fillUtf8(STRINGS)}/slab)`, units: fillUtf8(STRINGS), fn: () => fillUtf8(STRINGS) },
+    { label: `writeRecordUtf8, 100-char non-ASCII string, 151 B (${fillUtf8(NON_ASCII)}/slab)`, units: fillUtf8(NON_ASCII), fn: () => fillUtf8(NON_ASCII) },
+    { label: '  compare: byteLength + Buffer#write, ASCII', units: fillTwoPass(STRINGS), fn: () => fillTwoPass(STRINGS) },
+    { label: '  compare: byteLength + Buffer#write, non-ASCII', units: fillTwoPass(NON_ASCII), fn: () => fillTwoPass(NON_ASCII) },
+    { label: '  compare: TextEncoder.encodeInto(subarray), ASCII', units: fillEncodeInto(STRINGS), fn: () => fillEncodeInto(STRINGS) },
+    { label: `writeRecord, 16-byte key and 2 headers (${fillBytes(KEY, HEADERS)}/slab)`, units: fillBytes(KEY, HEADERS), fn: () => fillBytes(KEY, HEADERS) },
+  ];
+  const ns = measureAll(cases);
+  cases.forEach((c, i) => row(c.label, ns[i]!));
 }
 
 console.log('\nPer batch, a full 16 KiB slab of 100-byte records:');
