@@ -94,9 +94,16 @@ describe('writeRecord', () => {
   });
 
   test('takes header keys as strings or bytes and values as bytes or strings, with the same result', () => {
-    const a = encode(0, 0, null, null, [{ key: 'trace-id', value: 'abc é' }]);
-    const b = encode(0, 0, null, null, [{ key: utf8('trace-id'), value: utf8('abc é') }]);
-    assert.deepEqual(a, b);
+    // Short strings take a JS path (ASCII up to 32 characters, falling back on the first
+    // non-ASCII one); longer ones the native path. Cover both sides and the fall-back.
+    const texts = ['', 'trace-id', 'abc é', 'a'.repeat(31), 'a'.repeat(32), 'a'.repeat(33), 'a'.repeat(31) + 'é', 'é' + 'a'.repeat(31), 'a'.repeat(40) + '😀', '\ud800'];
+    for (const k of texts) {
+      for (const v of texts) {
+        const a = encode(0, 0, null, null, [{ key: k, value: v }, { key: v, value: k }]);
+        const b = encode(0, 0, null, null, [{ key: utf8(k), value: utf8(v) }, { key: utf8(v), value: utf8(k) }]);
+        assert.deepEqual(a, b, `${JSON.stringify(k)} / ${JSON.stringify(v)}`);
+      }
+    }
   });
 
   test('treats null headers and an empty list alike (one byte: count 0)', () => {
