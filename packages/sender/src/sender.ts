@@ -30,6 +30,7 @@ import {
   kafkaErrorByCode,
   writeBatchHeader,
   writeBatchHeaderForRecords,
+  crc32c,
   type BatchHeader,
   type PartitionProduceData,
   type ProduceResponse,
@@ -48,6 +49,7 @@ const Err = {
   NOT_LEADER_OR_FOLLOWER: 6,
   REQUEST_TIMED_OUT: 7,
   MESSAGE_TOO_LARGE: 10,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   NETWORK_EXCEPTION: 13,
   INVALID_TOPIC_EXCEPTION: 17,
   TOPIC_AUTHORIZATION_FAILED: 29,
@@ -124,7 +126,15 @@ export class Sender implements SenderControl {
 
   private producerId = -1n;
   private producerEpoch = -1;
-  private pidState: 'disabled' | 'none' | 'pending' | 'ready' = 'disabled';
+  /**
+   * 'reset': a batch with sequence numbers failed and the broker may or may not have written
+   * it, so the sequences of its partition can no longer be trusted. Nothing is drained until
+   * every batch in flight has come back; then a new producer id is fetched and every batch
+   * still queued is numbered afresh under it (Java bumps the epoch for the same reason).
+   */
+  private pidState: 'disabled' | 'none' | 'pending' | 'ready' | 'reset' = 'disabled';
+  /** The next producer id restarts every partition's sequence numbers (after a 'reset'). */
+  private resequence = false;
   private pidRetryAtMs = 0;
 
   private runScheduled = false;
@@ -149,6 +159,7 @@ export class Sender implements SenderControl {
     this.accumulator = new RecordAccumulator(this.layout, {
       lingerMs: config.lingerMs,
       guaranteeOrder: config.maxInFlightRequestsPerConnection === 1,
+      idempotent: config.enableIdempotence,
     });
     this.network = new NetworkClient(config.bootstrapServers, {
       clientId: config.clientId,
@@ -324,10 +335,12 @@ export class Sender implements SenderControl {
     let nextWake = this.maybeUpdateMetadata(now);
     nextWake = Math.min(nextWake, this.expireBatches(now));
     // Idempotence: nothing is drained until the producer id is known (as in Java).
+    if (this.pidState === 'reset' && !this.anyInFlight()) this.pidState = 'none';
     this.maybeInitProducerId(now);
     if (this.pidState === 'ready' || this.pidState === 'disabled') {
       nextWake = Math.min(nextWake, this.drain(now));
-    } else if (acc.incomplete > 0) {
+    } else if (acc.incomplete > 0 && this.pidState !== 'reset') {
+      // ('reset' waits for responses, each of which schedules a run.)
       nextWake = Math.min(nextWake, Math.max(now + 1, this.pidRetryAtMs));
     }
     acc.publishCompletions();
@@ -410,7 +423,15 @@ export class Sender implements SenderControl {
   private prepare(batch: ProducerBatch, q: PartitionQueue): void {
     const acc = this.accumulator;
     acc.seal(batch);
-    if (batch.encoded !== null) return;
+    if (batch.encoded !== null) {
+      if (batch.sequenceStale) {
+        // Renumbered while it waited (an earlier batch failed, or a new producer id): the
+        // header changes, and the CRC with it. Never done while the bytes may be on the wire.
+        rewriteProducerState(batch.encoded, batch.producerId, batch.producerEpoch, batch.baseSequence);
+        batch.sequenceStale = false;
+      }
+      return;
+    }
     if (this.pidState === 'ready') {
       batch.producerId = this.producerId;
       batch.producerEpoch = this.producerEpoch;
@@ -494,13 +515,15 @@ export class Sender implements SenderControl {
       const tr = response.responses.find((t) => t.name === name);
       const pr = tr?.partitionResponses.find((p) => p.index === b.partition);
       if (pr === undefined) {
-        this.retryOrFail(b, Err.UNKNOWN_SERVER_ERROR, now);
+        this.retryOrFail(b, Err.UNKNOWN_SERVER_ERROR, now, false, false);
         continue;
       }
       if (pr.errorCode === 0) {
+        this.confirmSequence(b);
         this.finish(b, 0, Number(pr.baseOffset), pr.logAppendTimeMs);
       } else if (pr.errorCode === Err.DUPLICATE_SEQUENCE_NUMBER) {
         // The broker already has this batch: it was written by an earlier attempt.
+        this.confirmSequence(b);
         this.finish(b, 0, -1, -1);
       } else if (pr.errorCode === Err.MESSAGE_TOO_LARGE && b.recordCount > 1) {
         this.split(b);
@@ -530,19 +553,27 @@ export class Sender implements SenderControl {
     else if (!(err instanceof NetworkError)) throw err;
     for (const b of batches) {
       this.accumulator.queue(b.topicIndex, b.partition).inFlight--;
-      if (b.state !== BatchState.DONE) this.retryOrFail(b, code, now);
+      if (b.state !== BatchState.DONE) this.retryOrFail(b, code, now, false, false);
     }
   }
 
-  /** Retries a batch if its error and budget allow, else completes it with the error. */
-  private retryOrFail(batch: ProducerBatch, code: number, now: number, immediately = false): void {
+  /**
+   * Retries a batch if its error and budget allow, else completes it with the error.
+   * `fromBroker`: the code is the broker's answer for this batch (not a lost connection).
+   */
+  private retryOrFail(batch: ProducerBatch, code: number, now: number, immediately = false, fromBroker = true): void {
     if (INVALID_METADATA.has(code)) this.metadata.updateRequested = true;
+    const retriable = isRetriableErrorCode(code) || (code === Err.OUT_OF_ORDER_SEQUENCE_NUMBER && this.sequenceGapIsOurs(batch));
     const canRetry =
-      isRetriableErrorCode(code) &&
+      retriable &&
       batch.attempts <= this.config.retries &&
       !batch.expired(now, this.config.deliveryTimeoutMs) &&
       !(this.closing && this.closeWaiter !== null && now >= this.closeWaiter.deadline);
     if (!canRetry) {
+      // The broker refused the batch's only attempt for a reason of its own: it wrote none of
+      // it, and the batches behind it move down by its size. Otherwise it may have written it.
+      const refused = fromBroker && batch.attempts === 1 && !isRetriableErrorCode(code) && code !== Err.OUT_OF_ORDER_SEQUENCE_NUMBER;
+      this.failSequenced(batch, !refused);
       this.finish(batch, code, -1, -1);
       return;
     }
@@ -550,6 +581,74 @@ export class Sender implements SenderControl {
     batch.state = BatchState.READY;
     const backoff = Math.min(this.config.retryBackoffMaxMs, this.config.retryBackoffMs * 2 ** (batch.attempts - 1));
     batch.retryAtMs = immediately ? now : now + backoff * (0.8 + Math.random() * 0.4);
+  }
+
+  /**
+   * OUT_OF_ORDER_SEQUENCE_NUMBER is ours to fix, and the batch to retry, when an earlier batch
+   * of the partition is still to be written (it failed, or was split, and the broker saw this
+   * one first), or when the batch was renumbered after it was sent (Java's
+   * TransactionManager#canRetry: the batch is not the next in sequence).
+   */
+  private sequenceGapIsOurs(batch: ProducerBatch): boolean {
+    if (batch.baseSequence < 0) return false;
+    return batch.sequenceStale || this.accumulator.queue(batch.topicIndex, batch.partition).batches[0] !== batch;
+  }
+
+  /**
+   * Keeps an idempotent producer's sequence numbers right when a numbered batch fails. If the
+   * broker refused the batch itself (`maybeWritten` false), it wrote none of it: the later
+   * batches of its partition move down by its record count, as Java's
+   * adjustSequencesDueToFailedBatch. If the broker may have written it (expired, retries spent,
+   * connection lost, a sequence gap not of our making), nobody knows where the partition's
+   * sequence stands: the producer id is replaced once nothing is in flight ('reset').
+   * Without this, every later batch of the partition failed with OUT_OF_ORDER_SEQUENCE_NUMBER.
+   */
+  private failSequenced(batch: ProducerBatch, maybeWritten: boolean): void {
+    if (batch.baseSequence < 0 || batch.producerId !== this.producerId || this.config.transactionalId !== null) return;
+    if (maybeWritten) {
+      if (this.pidState === 'ready') this.pidState = 'reset';
+      this.resequence = true;
+      return;
+    }
+    const q = this.accumulator.queue(batch.topicIndex, batch.partition);
+    const count = batch.recordCount;
+    for (let i = q.batches.indexOf(batch) + 1; i > 0 && i < q.batches.length; i++) {
+      const later = q.batches[i]!;
+      if (later.baseSequence < 0) continue;
+      later.baseSequence = (later.baseSequence - count + 0x80000000) % 0x80000000;
+      later.sequenceStale = true;
+    }
+    q.nextSequence = (q.nextSequence - count + 0x80000000) % 0x80000000;
+  }
+
+  /** The broker acknowledged a numbered batch: its partition's sequence is established. */
+  private confirmSequence(batch: ProducerBatch): void {
+    if (batch.baseSequence >= 0 && batch.producerId === this.producerId) {
+      this.accumulator.queue(batch.topicIndex, batch.partition).sequenceConfirmed = true;
+    }
+  }
+
+  /** Whether any batch is in a request still awaiting its response. */
+  private anyInFlight(): boolean {
+    for (const q of this.accumulator.partitionQueues()) if (q.inFlight > 0) return true;
+    return false;
+  }
+
+  /** Numbers every queued batch afresh under a new producer id (after a 'reset'). */
+  private renumberAll(): void {
+    for (const q of this.accumulator.partitionQueues()) {
+      let sequence = 0;
+      for (const b of q.batches) {
+        if (b.encoded === null) continue; // numbered when first drained
+        b.producerId = this.producerId;
+        b.producerEpoch = this.producerEpoch;
+        b.baseSequence = sequence;
+        b.sequenceStale = true;
+        sequence = (sequence + b.recordCount) % 0x80000000;
+      }
+      q.nextSequence = sequence;
+      q.sequenceConfirmed = false;
+    }
   }
 
   /**
@@ -632,6 +731,7 @@ export class Sender implements SenderControl {
         const b = q.batches[i]!;
         if (b.expired(now, timeout)) {
           // An in-flight batch keeps its in-flight count until its response or failure lands.
+          this.failSequenced(b, true);
           this.accumulator.complete(b, LocalErrorCode.DELIVERY_TIMEOUT, -1, -1);
           this.metricsData.recordErrorTotal += b.recordCount;
           continue; // complete() removed it from the queue
@@ -720,6 +820,10 @@ export class Sender implements SenderControl {
             this.producerId = res.producerId;
             this.producerEpoch = res.producerEpoch;
             this.pidState = 'ready';
+            if (this.resequence) {
+              this.resequence = false;
+              this.renumberAll();
+            }
             return;
           }
           this.pidState = 'none';
@@ -805,4 +909,16 @@ function approximateSize(r: { key: Uint8Array | null; value: Uint8Array | null; 
   let size = 16 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
   for (const h of r.headers) size += 8 + h.key.length * 3 + (h.value?.length ?? 0);
   return size;
+}
+
+/**
+ * Writes a new producer id, epoch and base sequence into an encoded batch and its CRC (which
+ * covers them: attributes to the end). The batch is header then records, in one buffer.
+ */
+function rewriteProducerState(encoded: Uint8Array, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  const view = new DataView(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  view.setBigInt64(43, producerId);
+  view.setInt16(51, producerEpoch);
+  view.setInt32(53, baseSequence);
+  view.setUint32(17, crc32c(encoded.subarray(21)));
 }

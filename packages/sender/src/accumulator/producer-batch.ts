@@ -35,6 +35,11 @@ export class ProducerBatch {
   retryAtMs = 0;
   /** Base sequence for idempotence, -1 until assigned at first drain. */
   baseSequence = -1;
+  /**
+   * The sequence (or producer id) was changed after the header was written: rewrite it before
+   * the next send.
+   */
+  sequenceStale = false;
   producerId = -1n;
   producerEpoch = -1;
   /** Filled at seal. */

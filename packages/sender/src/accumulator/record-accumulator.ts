@@ -29,6 +29,13 @@ export class PartitionQueue {
   inFlight = 0;
   /** Next idempotent sequence number to assign. */
   nextSequence = 0;
+  /**
+   * Idempotence: the broker has acknowledged a batch of this partition under the current
+   * producer id. Until then only one batch may be in flight: a broker that has no state for a
+   * producer accepts any first sequence number, so a second batch could be written ahead of a
+   * first one that fails (too large, say) and is then refused as out of order for good.
+   */
+  sequenceConfirmed = false;
 
   constructor(
     readonly topicIndex: number,
@@ -52,6 +59,8 @@ export interface AccumulatorSettings {
   readonly lingerMs: number;
   /** Whether only one batch per partition may be in flight (max.in.flight = 1). */
   readonly guaranteeOrder: boolean;
+  /** Whether batches carry sequence numbers (see {@link PartitionQueue.sequenceConfirmed}). */
+  readonly idempotent: boolean;
 }
 
 export class RecordAccumulator {
@@ -141,7 +150,7 @@ export class RecordAccumulator {
    * partition's records keep their order.
    */
   nextSendable(q: PartitionQueue): ProducerBatch | undefined {
-    if (this.settings.guaranteeOrder && q.inFlight > 0) return undefined;
+    if ((this.settings.guaranteeOrder || (this.settings.idempotent && !q.sequenceConfirmed)) && q.inFlight > 0) return undefined;
     for (const b of q.batches) if (b.state !== BatchState.IN_FLIGHT) return b;
     return undefined;
   }
