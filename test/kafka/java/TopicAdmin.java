@@ -7,6 +7,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -19,12 +20,20 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *
  * Usage: TopicAdmin create --bootstrap H:P --topic T [--partitions N] [--replication-factor R]
  *                          [--config k=v]... [--if-not-exists true] [--timeout-ms MS]
+ *        TopicAdmin add-partitions --bootstrap H:P --topic T --partitions N [--timeout-ms MS]
+ *
+ * add-partitions raises an existing topic's partition count to N (CreatePartitions) and waits,
+ * as create does, until every partition has a leader and its replicas in sync: for tests of a
+ * producer that must notice partitions added while it runs.
  *
  * Prints nothing on success. Exit code 0 on success, 1 with the reason on stderr otherwise.
  */
 public final class TopicAdmin {
   public static void main(String[] argv) throws Exception {
-    if (argv.length == 0 || !argv[0].equals("create")) fail("usage: TopicAdmin create --bootstrap H:P --topic T ...");
+    if (argv.length == 0 || !(argv[0].equals("create") || argv[0].equals("add-partitions"))) {
+      fail("usage: TopicAdmin create|add-partitions --bootstrap H:P --topic T ...");
+    }
+    boolean add = argv[0].equals("add-partitions");
     String bootstrap = null;
     String topic = null;
     // Unset means the broker's default (num.partitions, default.replication.factor).
@@ -53,6 +62,7 @@ public final class TopicAdmin {
       }
     }
     if (bootstrap == null || topic == null) fail("--bootstrap and --topic are required");
+    if (add && !partitions.isPresent()) fail("add-partitions needs --partitions");
     long deadline = System.currentTimeMillis() + timeoutMs;
 
     Properties props = new Properties();
@@ -60,6 +70,15 @@ public final class TopicAdmin {
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, "tandem-topic-admin");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
     try (Admin admin = Admin.create(props)) {
+      if (add) {
+        try {
+          admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions.get()))).all().get();
+        } catch (ExecutionException e) {
+          fail(describe(e.getCause()));
+        }
+        waitReady(admin, topic, partitions.get(), deadline, timeoutMs);
+        return;
+      }
       NewTopic newTopic = new NewTopic(topic, partitions, replicationFactor).configs(configs);
       try {
         admin.createTopics(List.of(newTopic)).all().get();
@@ -67,12 +86,16 @@ public final class TopicAdmin {
         if (!(e.getCause() instanceof TopicExistsException) || !ifNotExists) fail(describe(e.getCause()));
       }
       // Created means the controller recorded it; ready means every replica took part in it.
-      while (true) {
-        String missing = notReady(admin, topic, partitions.orElse(1));
-        if (missing == null) return;
-        if (System.currentTimeMillis() >= deadline) fail("topic " + topic + " not ready after " + timeoutMs + " ms: " + missing);
-        Thread.sleep(50);
-      }
+      waitReady(admin, topic, partitions.orElse(1), deadline, timeoutMs);
+    }
+  }
+
+  private static void waitReady(Admin admin, String topic, int partitions, long deadline, long timeoutMs) throws InterruptedException {
+    while (true) {
+      String missing = notReady(admin, topic, partitions);
+      if (missing == null) return;
+      if (System.currentTimeMillis() >= deadline) fail("topic " + topic + " not ready after " + timeoutMs + " ms: " + missing);
+      Thread.sleep(50);
     }
   }
 
