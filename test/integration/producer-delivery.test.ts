@@ -7,10 +7,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import { KafkaProducer, partitionForKey, type ProducerRecord } from '@tandem/producer';
+import { KafkaProducer, partitionForKey, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
 import { preloadCodec } from '@tandem/protocol';
 import { createTopic, dumpLogSegments, ensureKafka, readWithJava, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
 
@@ -81,6 +81,35 @@ for (const acks of ['all', '1', '0'] as const) {
     assertReadBack(read, deliveries, { noOffsets: acks === '0' });
   });
 }
+
+test('a stream of keyed and unkeyed records over time: every keyed record lands in its murmur2 partition', async () => {
+  // Batches complete while later records are still being sent, so slabs are freed and reused
+  // by other partitions mid-stream: a keyed record must still go to its own partition.
+  const topic = uniqueTopicName('delivery-stream');
+  await createTopic(kafka.bootstrap, topic, { partitions: 3 });
+  const p = producer({ 'linger.ms': 2 });
+  await p.partitionsFor(topic);
+  const records: Rec[] = [];
+  const pending: Array<Promise<RecordMetadata>> = [];
+  for (let tick = 0; tick < 40; tick++) {
+    for (let i = 0; i < 40; i++) {
+      const n = records.length;
+      const r: Rec = i % 2 === 0 ? { topic, key: `key-${n % 101}`, value: `keyed ${n}` } : { topic, value: `unkeyed ${n} `.padEnd(600, '.') };
+      records.push(r);
+      pending.push(p.send(r));
+    }
+    await sleep(5);
+  }
+  const metadata = await Promise.all(pending);
+  const read = await readWithKcat(kafka.bootstrap, topic, { count: records.length });
+  const misplaced = read.filter((r) => r.key !== null && r.partition !== partitionForKey(r.key, 3));
+  assert.equal(
+    misplaced.length,
+    0,
+    `${misplaced.length} keyed record(s) on the wrong partition, e.g. key ${misplaced[0]?.key} on ${misplaced[0]?.partition} (murmur2 says ${misplaced[0] ? partitionForKey(misplaced[0].key!, 3) : ''})`,
+  );
+  assertReadBack(read, metadata.map((m, i) => ({ expected: expectedOf(records[i]!), metadata: m })));
+});
 
 test('keys and values of every shape: null, empty, multi-byte UTF-8, binary, long strings near a batch boundary', async () => {
   const topic = uniqueTopicName('delivery-shapes');
