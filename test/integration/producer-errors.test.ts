@@ -249,6 +249,43 @@ test('records the broker cannot acknowledge in time fail with TimeoutError after
   assertReadBack(await readWithKcat(kafka.bootstrap, topic, {}), [...warm, ...afterwards]);
 });
 
+test('connections lost mid-flight, again and again: records are retried and land exactly once, in order', async () => {
+  const topic = uniqueTopicName('errors-cut');
+  await createTopic(kafka.bootstrap, topic, { partitions: 3 });
+  const stall = await proxy();
+  const p = producer({ 'linger.ms': 5, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 20 }, stall.bootstrap);
+  await p.partitionsFor(topic);
+  const records: Rec[] = [];
+  const sends: Array<Promise<RecordMetadata>> = [];
+  const sendSome = (count: number): void => {
+    for (let i = 0; i < count; i++) {
+      const n = records.length;
+      const r: Rec = { topic, key: `key-${n % 29}`, value: `cut ${n} `.padEnd(300, '#'), timestamp: 1_700_000_000_000 + n };
+      records.push(r);
+      sends.push(p.send(r));
+    }
+  };
+  for (let round = 0; round < 8; round++) {
+    sendSome(100);
+    await sleep(20);
+    // Odd rounds: the broker writes the records but the answers are lost with the connection
+    // (the retries are duplicates the broker must recognise). Even rounds: the requests are
+    // lost before the broker sees them (the retries are the only copies).
+    stall.hold(round % 2 === 1 ? 'responses' : 'requests');
+    sendSome(100);
+    await sleep(100);
+    stall.cut();
+    stall.release();
+    sendSome(50);
+    await sleep(50);
+  }
+  const metadata = await Promise.all(sends);
+  const metrics = await p.metrics();
+  assert.ok((metrics['record-retry-total'] ?? 0) > 0, 'records were retried after the cuts');
+  const deliveries: Delivery[] = metadata.map((m, i) => ({ expected: expectedOf(records[i]!), metadata: m }));
+  assertReadBack(await readWithKcat(kafka.bootstrap, topic, { count: records.length }), deliveries, { duplicatesAnswered: true });
+});
+
 test('a record the broker refuses (INVALID_TIMESTAMP) fails alone; records after it, on the same partition, are delivered', async () => {
   const topic = uniqueTopicName('errors-refused');
   // At most an hour in the future (Kafka 4's default message.timestamp.after.max.ms), made explicit.

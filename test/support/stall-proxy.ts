@@ -2,7 +2,8 @@
  * A TCP proxy in front of a real single-broker cluster that a test can stall: while held, the
  * requests clients send are kept in the proxy instead of reaching the broker, so nothing they
  * carry is written and no response comes back, as with a broker that has stopped answering.
- * Released, the kept requests go on in order and everything flows again.
+ * Released, the kept requests go on in order and everything flows again. It can also cut every
+ * connection at once, as a network failure would.
  *
  * The broker's Metadata responses are rewritten to advertise the proxy's address, so that a
  * client bootstrapped through the proxy keeps talking through it. One upstream broker only (the
@@ -46,6 +47,7 @@ export class StallProxy {
   private readonly sockets = new Set<net.Socket>();
   private readonly held: Array<() => void> = [];
   private holding = false;
+  private holdingResponses = false;
   /** Requests forwarded to the broker so far, by API key (what the client really sent). */
   readonly forwarded = new Map<number, number>();
 
@@ -78,15 +80,31 @@ export class StallProxy {
     return (this.server.address() as net.AddressInfo).port;
   }
 
-  /** From now on, requests stay in the proxy (in order) until {@link release}. */
-  hold(): void {
-    this.holding = true;
+  /**
+   * From now on, requests stay in the proxy (in order) until {@link release}: the broker never
+   * sees them. With `'responses'`, requests reach the broker (and are handled: records are
+   * written) but its responses stay in the proxy: a client that loses the connection then cannot
+   * know what was written.
+   */
+  hold(what: 'requests' | 'responses' = 'requests'): void {
+    if (what === 'requests') this.holding = true;
+    else this.holdingResponses = true;
   }
 
-  /** Sends the kept requests on, in order, and stops holding. */
+  /** Sends what was kept on, in order, and stops holding. */
   release(): void {
     this.holding = false;
+    this.holdingResponses = false;
     for (const send of this.held.splice(0)) send();
+  }
+
+  /**
+   * Drops every open connection at once, as a network failure would: requests in flight get no
+   * response (the broker may or may not have handled them). New connections are accepted.
+   */
+  cut(): void {
+    this.held.length = 0;
+    for (const s of this.sockets) s.destroy();
   }
 
   /** Closes the listener and every connection (kept requests are dropped). */
@@ -134,12 +152,10 @@ export class StallProxy {
       for (const frame of responses.push(chunk)) {
         const correlationId = frame.readInt32BE(4);
         const version = metadataVersions.get(correlationId);
-        if (version === undefined) {
-          client.write(frame);
-          continue;
-        }
         metadataVersions.delete(correlationId);
-        client.write(this.rewriteMetadata(frame, version, correlationId));
+        const out = version === undefined ? frame : this.rewriteMetadata(frame, version, correlationId);
+        if (this.holdingResponses) this.held.push(() => client.write(out));
+        else client.write(out);
       }
     });
   }
