@@ -9,7 +9,16 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { KafkaProducer, partitionForKey, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
 import { preloadCodec } from '@tandem/protocol';
-import { createTopic, dumpLogSegments, ensureKafka, readWithJava, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
+import {
+  createTopic,
+  dumpLogSegments,
+  ensureKafka,
+  produceWithKcat,
+  readWithJava,
+  readWithKcat,
+  uniqueTopicName,
+  type KafkaCluster,
+} from '../kafka/index.js';
 import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
@@ -109,6 +118,99 @@ test('a stream of keyed and unkeyed records over time: every keyed record lands 
     `${misplaced.length} keyed record(s) on the wrong partition, e.g. key ${misplaced[0]?.key} on ${misplaced[0]?.partition} (murmur2 says ${misplaced[0] ? partitionForKey(misplaced[0].key!, 3) : ''})`,
   );
   assertReadBack(read, metadata.map((m, i) => ({ expected: expectedOf(records[i]!), metadata: m })));
+});
+
+test('partitioners: round-robin, a user function, and librdkafka\'s consistent_random placing keys where kcat does', async () => {
+  const topic = uniqueTopicName('delivery-partitioners');
+  const viaKcat = uniqueTopicName('delivery-partitioners-kcat');
+  await Promise.all([createTopic(kafka.bootstrap, topic, { partitions: 3 }), createTopic(kafka.bootstrap, viaKcat, { partitions: 7 })]);
+
+  // Round-robin: every record, keyed or not, to the next partition (Java's RoundRobinPartitioner).
+  const rr = producer({ 'partitioner.class': 'round-robin', 'linger.ms': 5 });
+  const rrRecords: Rec[] = [];
+  for (let i = 0; i < 90; i++) rrRecords.push({ topic, key: i % 2 === 0 ? `k${i % 5}` : null, value: `rr ${i}` });
+  const rrDeliveries = await sendAll(rr, rrRecords);
+  assert.deepEqual(
+    rrDeliveries.map((d) => d.metadata.partition),
+    rrRecords.map((_, i) => i % 3),
+    'round-robin cycles through the partitions',
+  );
+
+  // A user's partition function; an explicit partition still wins over it.
+  const custom = producer({
+    'partitioner.class': (_topic: string, key: Uint8Array | null) => (key === null ? -1 : key.length % 3),
+    'linger.ms': 5,
+  });
+  const customRecords: Rec[] = [];
+  for (let i = 0; i < 60; i++) customRecords.push({ topic, key: i % 3 === 0 ? null : 'x'.repeat(i % 7), value: `custom ${i}` });
+  customRecords.push({ topic, key: 'xx', partition: 0, value: 'explicit' });
+  const customDeliveries = await sendAll(custom, customRecords);
+  for (const [i, d] of customDeliveries.entries()) {
+    const r = customRecords[i]!;
+    if (r.partition !== undefined) assert.equal(d.metadata.partition, r.partition);
+    else if (r.key !== null) assert.equal(d.metadata.partition, (r.key as string).length % 3, `custom partition of record ${i}`);
+  }
+  assertReadBack(await readWithKcat(kafka.bootstrap, topic, { count: rrRecords.length + customRecords.length }), [...rrDeliveries, ...customDeliveries]);
+
+  // consistent_random is kcat's (librdkafka's) default: the same keys, sent by kcat and by
+  // Tandem to two 7-partition topics, must land on the same partitions.
+  // (Not the empty key: consistent_random sends it to the sticky partitioner, on both sides.)
+  const keys: string[] = [];
+  for (let i = 0; i < 200; i++) keys.push(`user-${(i * 7919) % 100000}`, `ключ-${i}`);
+  await produceWithKcat(kafka.bootstrap, viaKcat, keys.map((k) => ({ key: k, value: `kcat ${k}` })));
+  const kcatPartition = new Map((await readWithKcat(kafka.bootstrap, viaKcat, { count: keys.length })).map((r) => [r.key!.toString(), r.partition]));
+  const librd = producer({ 'partitioner.class': 'consistent_random', 'linger.ms': 5 });
+  const ours = await sendAll(librd, keys.map((k) => ({ topic: viaKcat, key: k, value: `tandem ${k}` })));
+  const differ = keys.filter((k, i) => ours[i]!.metadata.partition !== kcatPartition.get(k));
+  assert.deepEqual(differ, [], 'keys Tandem and librdkafka put on different partitions');
+});
+
+test('interceptors: onSend may change the record, one that throws is skipped with a warning, onAcknowledgement sees every outcome', async () => {
+  const topic = uniqueTopicName('delivery-interceptors');
+  await createTopic(kafka.bootstrap, topic, { partitions: 2 });
+  const acknowledged: Array<{ metadata: RecordMetadata | null; error: Error | null }> = [];
+  let closed = 0;
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const p = producer({
+      'linger.ms': 5,
+      interceptors: [
+        {
+          onSend: (r: Rec): Rec => ({ ...r, value: String(r.value).toUpperCase(), headers: [...((r.headers as Array<[string, string]>) ?? []), ['traced', 'yes']] }),
+          onAcknowledgement: (metadata: RecordMetadata | null, error: Error | null) => void acknowledged.push({ metadata, error }),
+          close: () => void closed++,
+        },
+        {
+          onSend: (r: Rec): Rec => {
+            if (String(r.value).includes('BOOM')) throw new Error('interceptor failure');
+            return r;
+          },
+        },
+      ],
+    });
+    const records: Rec[] = [];
+    for (let i = 0; i < 40; i++) records.push({ topic, key: `k${i}`, value: i === 7 ? `boom ${i}` : `value ${i}`, headers: [['i', String(i)]] });
+    const deliveries = await sendAll(p, records);
+    // A record that fails (no such partition) is acknowledged with its error too.
+    await assert.rejects(p.send({ topic, partition: 5, value: 'nowhere' }));
+    await p.close();
+
+    const sentAs = records.map((r) => ({ ...r, value: String(r.value).toUpperCase(), headers: [...(r.headers as Array<[string, string]>), ['traced', 'yes']] as Array<[string, string]> }));
+    assertReadBack(
+      await readWithKcat(kafka.bootstrap, topic, { count: records.length }),
+      deliveries.map((d, i) => ({ expected: expectedOf(sentAs[i]!), metadata: d.metadata })),
+    );
+    assert.equal(acknowledged.length, records.length + 1, 'onAcknowledgement once per send');
+    assert.equal(acknowledged.filter((a) => a.error === null && a.metadata !== null).length, records.length);
+    assert.ok(acknowledged.some((a) => a.error !== null), 'the failed send was acknowledged with its error');
+    assert.equal(closed, 1, 'interceptors are closed with the producer');
+    await sleep(10);
+    assert.ok(warnings.some((w) => w.includes('interceptor failure')), `a warning names the failure: ${JSON.stringify(warnings)}`);
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
 
 test('keys and values of every shape: null, empty, multi-byte UTF-8, binary, long strings near a batch boundary', async () => {
