@@ -75,12 +75,31 @@ export class RecordAccumulator {
   private flushAll = false;
   /** Id of the newest batch. */
   lastBatchId = 0;
+  /** Incomplete batches per slab (pieces of a split share their slab). */
+  private readonly slabRefs: Int32Array;
+  /** Slabs each slab's batch spans (a record larger than a slab takes a run of them). */
+  private readonly slabSpan: Int32Array;
+  /** Slabs held by incomplete batches. */
+  private slabsInUse = 0;
 
   constructor(
     private readonly layout: SharedLayout,
     private readonly settings: AccumulatorSettings,
   ) {
     this.batchBySlab = new Array(layout.slabCount);
+    this.slabRefs = new Int32Array(layout.slabCount);
+    this.slabSpan = new Int32Array(layout.slabCount);
+  }
+
+  /**
+   * Every slab of buffer.memory holds a batch that is not complete: the application thread has
+   * no memory for a new batch, and a send that needs one waits. Java sends every batch at once
+   * when its BufferPool has such waiters ("exhausted" in RecordAccumulator#ready) rather than
+   * let them linger while sends time out; the Sender cannot see the waiters, so it takes a
+   * full buffer for them (with no waiter, that only trades some batching when memory is full).
+   */
+  get exhausted(): boolean {
+    return this.slabsInUse >= this.layout.slabCount;
   }
 
   /** Key of a topic-partition in {@link queues}. */
@@ -127,6 +146,11 @@ export class RecordAccumulator {
         );
         batch.id = ++this.lastBatchId;
         this.batchBySlab[slab] = batch;
+        const committed = Atomics.load(words, w + SlabWord.COMMIT) & COMMITTED_MASK;
+        const span = Math.max(1, Math.ceil((BATCH_HEADER_SIZE + committed) / this.layout.slabSize));
+        this.slabRefs[slab] = 1;
+        this.slabSpan[slab] = span;
+        this.slabsInUse += span;
         this.queue(batch.topicIndex, batch.partition).batches.push(batch);
         this.incomplete++;
         if (this.flushAll) batch.flushing = true;
@@ -163,7 +187,7 @@ export class RecordAccumulator {
     const batch = this.nextSendable(q);
     if (batch === undefined) return Infinity;
     if (batch.attempts > 0) return batch.retryAtMs;
-    if (batch.state === BatchState.READY || batch.full || batch.flushing || this.flushAll) return nowMs;
+    if (batch.state === BatchState.READY || batch.full || batch.flushing || this.flushAll || this.exhausted) return nowMs;
     return batch.createdMs + this.settings.lingerMs;
   }
 
@@ -183,6 +207,7 @@ export class RecordAccumulator {
     const i = q.batches.indexOf(batch);
     if (i < 0) throw new Error('tandem: split batch is not in its queue');
     q.batches.splice(i, 1, ...pieces);
+    this.slabRefs[batch.slab] += pieces.length - 1;
     batch.state = BatchState.DONE;
     this.incomplete += pieces.length - 1;
   }
@@ -221,6 +246,7 @@ export class RecordAccumulator {
     const i = q.batches.indexOf(batch);
     if (i >= 0) q.batches.splice(i, 1);
     if (this.batchBySlab[batch.slab] === batch) this.batchBySlab[batch.slab] = undefined;
+    if (--this.slabRefs[batch.slab]! === 0) this.slabsInUse -= this.slabSpan[batch.slab]!;
     this.incomplete--;
     this.overflow.push({ batch, error, baseOffset, logAppendTime });
     this.publishCompletions();
