@@ -220,6 +220,26 @@ test('a record larger than buffer.memory fails at once naming buffer.memory', as
   assert.equal(md.offset, 0);
 });
 
+test('buffer.memory exhausted by lingering batches: they are sent at once (Java\'s exhausted BufferPool), so the waiting send gets memory', async () => {
+  const topic = uniqueTopicName('batching-exhausted');
+  await createTopic(kafka.bootstrap, topic, { partitions: 5 });
+  // Four 16 KiB slabs; a fifth partition needs a fifth batch. linger.ms is far longer than
+  // max.block.ms: waiting for linger would fail the fifth send.
+  const p = producer({ 'buffer.memory': 65_536, 'linger.ms': 60_000, 'max.block.ms': 10_000 });
+  await p.partitionsFor(topic);
+  const records: Rec[] = [0, 1, 2, 3, 4].map((i) => ({ topic, partition: i, value: `partition ${i}` }));
+  const sends = records.map((r) => track(p.send(r)));
+  const firstFour = await Promise.race([Promise.all(sends.slice(0, 4).map((s) => s.promise)), sleep(20_000).then(() => null)]);
+  assert.ok(firstFour !== null, 'the four lingering batches were not sent although a send was waiting for memory');
+  assert.equal(sends[4]!.settled, false, 'the fifth record is now in a batch of its own, lingering');
+  await p.flush();
+  const metadata = await Promise.all(sends.map((s) => s.promise));
+  assertReadBack(
+    await readWithKcat(kafka.bootstrap, topic, { count: records.length }),
+    metadata.map((m, i) => ({ expected: expectedOf(records[i]!), metadata: m })),
+  );
+});
+
 test('batch.size = 0 disables batching: each record is a batch of its own, as in Java', async () => {
   const topic = uniqueTopicName('batching-zero');
   await createTopic(kafka.bootstrap, topic, { partitions: 1 });
