@@ -15,6 +15,7 @@ import {
   type TopicView,
 } from '@tandem/shared-memory';
 import { ControlWord } from '@tandem/shared-memory';
+import { preloadCodec } from '@tandem/protocol';
 import { AppendResult, RecordAppender, type AppendTarget } from './accumulator/record-appender.js';
 import { DeliveryTracker, type Settler } from './accumulator/delivery-tracker.js';
 import { resolveProducerConfig, toSenderConfig } from './config/index.js';
@@ -156,6 +157,10 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.valueBytes = takesBytes(this.valueSerializer);
     this.maxRequestSize = c['max.request.size'];
     this.bufferMemory = c['buffer.memory'];
+    // Load the codec's native addon on this thread too, before the worker does: a failure to
+    // load it surfaces here, at construction, and an addon first loaded by a worker thread can
+    // crash the process when that thread exits (@napi-rs/snappy does: SIGSEGV at close).
+    if (c['compression.type'] !== 'none') preloadCodec(c['compression.type']);
     this.workerGone = new Promise<never>((_, reject) => {
       this.rejectWorkerGone = reject;
     });

@@ -13,6 +13,30 @@ function workerUrl(): URL {
   return new URL(import.meta.resolve('@tandem/sender/worker'));
 }
 
+/**
+ * The parent's Node options, less those that only make sense for the main script: a worker
+ * inherits process.execArgv, and `node --input-type=module -e ...` (or --eval, --print) would
+ * make the worker refuse to load its file.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--input-type')) {
+      if (a === '--input-type') i++;
+      continue;
+    }
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 export class SenderHandle {
   readonly worker: Worker;
   readonly control: Comlink.Remote<SenderControl>;
@@ -34,6 +58,7 @@ export class SenderHandle {
       workerData: { port: port2, eventsPort: events.port2 },
       transferList: [port2, events.port2],
       name: 'tandem-sender',
+      execArgv: workerExecArgv(),
     });
     events.port1.on('message', (msg: AppEventMessage) => onEvent(msg));
     events.port1.unref();
