@@ -16,7 +16,7 @@ import {
 } from '@tandem/shared-memory';
 import { ControlWord } from '@tandem/shared-memory';
 import { preloadCodec } from '@tandem/protocol';
-import { AppendResult, RecordAppender, type AppendTarget } from './accumulator/record-appender.js';
+import { AppendResult, RecordAppender, toRecordHeaders, type AppendTarget } from './accumulator/record-appender.js';
 import { DeliveryTracker, type Settler } from './accumulator/delivery-tracker.js';
 import { resolveProducerConfig, toSenderConfig } from './config/index.js';
 import type { ProducerConfigInput, ProducerInterceptor, ResolvedProducerConfig } from './config/index.js';
@@ -259,7 +259,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
     const timestamp = record.timestamp ?? this.now();
     if (!(timestamp >= 0)) throw new RangeError(`Invalid timestamp ${String(timestamp)} for a record to topic '${name}': must be ms since the epoch, >= 0.`);
 
-    const result = this.appender.append(topic, partition, timestamp, key, value, record.headers);
+    const headers = record.headers === undefined ? null : toRecordHeaders(record.headers);
+    const result = this.appender.append(topic, partition, timestamp, key, value, headers);
     if (result === AppendResult.APPENDED) {
       this.tracker.track(this.appender.lastSlab, this.appender.lastRecordIndex, success, failure);
       if (!this.holding) this.updateHold();
@@ -272,7 +273,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
       const size = this.appender.lastRecordSize + BATCH_HEADER_SIZE;
       if (size > this.maxRequestSize) throw RecordTooLargeError.forRecord(name, size, 'max.request.size', this.maxRequestSize);
       if (size > this.bufferMemory) throw RecordTooLargeError.forRecord(name, size, 'buffer.memory', this.bufferMemory);
-      if (!this.appender.appendLarge(topic, partition, timestamp, key, value, record.headers)) return false;
+      if (!this.appender.appendLarge(topic, partition, timestamp, key, value, headers)) return false;
       this.tracker.track(this.appender.lastSlab, 0, success, failure);
       if (!this.holding) this.updateHold();
       return true;

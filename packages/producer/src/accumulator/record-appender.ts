@@ -18,13 +18,19 @@ import {
   SlabWord,
   type SharedLayout,
 } from '@tandem/shared-memory';
-import { varintSize, varlongSize, writeVarint, writeVarlong } from '@tandem/protocol';
+import { recordSize, recordSizeUtf8, writeRecord, writeRecordUtf8, type RecordHeader } from '@tandem/protocol';
 
 /** A record header as the appender takes it: UTF-8 key, bytes or string value, or null. */
 export type HeaderValue = Uint8Array | string | null;
 
-/** Headers in either form users write: an object or a list of pairs (which allows repeats). */
-export type RecordHeaders = Readonly<Record<string, HeaderValue>> | ReadonlyArray<readonly [string, HeaderValue]>;
+/**
+ * Headers in the forms users write: an object, a list of `[key, value]` pairs (which allows
+ * repeated keys), or a list of `{ key, value }` (keys may be pre-encoded UTF-8 bytes).
+ */
+export type RecordHeaders =
+  | Readonly<Record<string, HeaderValue>>
+  | ReadonlyArray<readonly [string, HeaderValue]>
+  | readonly RecordHeader[];
 
 /** The per-record outcome of an append. */
 export const AppendResult = {
@@ -38,15 +44,6 @@ export const AppendResult = {
 
 const NO_SLAB = -1;
 
-/**
- * Buffer#utf8Write: the same as `buf.write(str, offset, length, 'utf8')` without the argument
- * normalisation and validation of the public method, which cost more than the copy itself for
- * a 100-byte string. It has been on Buffer.prototype since Node 0.x and still is in Node 24;
- * bounds are checked by our callers.
- */
-interface Utf8Writable {
-  utf8Write(value: string, offset: number, length: number): number;
-}
 
 /** Per topic: the open slab of each partition. */
 export interface AppendTarget {
@@ -63,8 +60,6 @@ export class RecordAppender {
   private readonly layout: SharedLayout;
   private readonly control: Int32Array;
   private readonly bytes: Uint8Array;
-  /** The same memory as a Buffer, for Buffer#write (writes a string in place, no allocation). */
-  private readonly buffer: Buffer & Utf8Writable;
   private readonly slabSize: number;
   /**
    * Record bytes a batch may hold: batch.size minus the batch header (at most what a slab
@@ -103,6 +98,8 @@ export class RecordAppender {
   private readonly isFree: Uint8Array;
   /** Slabs a large record's slab spans (1 for ordinary slabs). */
   private readonly span: Int32Array;
+  /** The target each slab was opened for, to forget the slab there when it is released. */
+  private readonly slabTarget: Array<AppendTarget | null>;
 
   /**
    * @param layout - the shared layout (slabs of at least batch.size bytes).
@@ -112,7 +109,6 @@ export class RecordAppender {
     this.layout = layout;
     this.control = layout.control;
     this.bytes = layout.data;
-    this.buffer = Buffer.from(layout.data.buffer, layout.data.byteOffset, layout.data.byteLength) as Buffer & Utf8Writable;
     this.slabSize = layout.slabSize;
     this.slabCapacity = Math.min(layout.slabSize, batchSize) - BATCH_HEADER_SIZE;
     const n = layout.slabCount;
@@ -128,26 +124,12 @@ export class RecordAppender {
     this.slabPartition = new Int32Array(n);
     this.isFree = new Uint8Array(n).fill(1);
     this.span = new Int32Array(n).fill(1);
+    this.slabTarget = new Array<AppendTarget | null>(n).fill(null);
   }
 
   /** Slabs free right now. */
   get freeSlabs(): number {
     return this.freeTop;
-  }
-
-  /**
-   * Size of a record's body (everything after its length prefix), given the key's and value's
-   * byte lengths (-1 = null) and the encoded size of its headers section.
-   */
-  static recordBodySize(timestampDelta: number, offsetDelta: number, keyLen: number, valueLen: number, headersSize: number): number {
-    return (
-      1 + // attributes
-      varlongSize(timestampDelta) +
-      varintSize(offsetDelta) +
-      (keyLen < 0 ? 1 : varintSize(keyLen) + keyLen) +
-      (valueLen < 0 ? 1 : varintSize(valueLen) + valueLen) +
-      headersSize
-    );
   }
 
   /**
@@ -163,7 +145,7 @@ export class RecordAppender {
     timestamp: number,
     key: Uint8Array | null,
     value: Uint8Array | string | null,
-    headers: RecordHeaders | undefined,
+    headers: readonly RecordHeader[] | null,
   ): number {
     const slab = target.openSlab[partition]!;
     if (slab !== NO_SLAB) {
@@ -212,7 +194,7 @@ export class RecordAppender {
     timestamp: number,
     key: Uint8Array | null,
     value: Uint8Array | string | null,
-    headers: RecordHeaders | undefined,
+    headers: readonly RecordHeader[] | null,
   ): number {
     if (this.slabCapacity <= 0) {
       this.lastRecordSize = exactRecordSize(key, value, headers);
@@ -246,7 +228,7 @@ export class RecordAppender {
     timestamp: number,
     key: Uint8Array | null,
     value: Uint8Array | string | null,
-    headers: RecordHeaders | undefined,
+    headers: readonly RecordHeader[] | null,
   ): boolean {
     const need = Math.ceil((this.lastRecordSize + BATCH_HEADER_SIZE) / this.slabSize);
     const first = this.findFreeRun(need);
@@ -301,6 +283,7 @@ export class RecordAppender {
     c[w + SlabWord.BASE_TIMESTAMP_LO] = (timestamp - hi * 0x100000000) | 0;
     c[w + SlabWord.CREATED_MS] = Date.now() - this.layout.epochMs;
     c[w + SlabWord.GENERATION] = gen;
+    this.slabTarget[slab] = target;
     this.lastSlab = slab;
     this.lastRecordIndex = 0;
     this.lastRecordSize = written;
@@ -322,6 +305,15 @@ export class RecordAppender {
    * completion handler.
    */
   release(slab: number): void {
+    // The Sender may have sealed, sent and completed this slab while its partition still named
+    // it as open (the app learns of a seal only when a CAS fails). Forget it there, or the
+    // partition's next record would land in whatever batch reuses the slab.
+    const target = this.slabTarget[slab];
+    if (target !== null && target !== undefined) {
+      const p = this.slabPartition[slab]!;
+      if (target.openSlab[p] === slab) target.openSlab[p] = NO_SLAB;
+      this.slabTarget[slab] = null;
+    }
     const span = this.span[slab]!;
     for (let i = slab; i < slab + span; i++) {
       this.free[this.freeTop++] = i;
@@ -333,6 +325,7 @@ export class RecordAppender {
   /**
    * Encodes one record at `start` if it fits in `room` bytes; returns the bytes written, or 0 if
    * it does not fit (nothing a reader can see was changed: the bytes are past the commit).
+   * The record format itself is @tandem/protocol's (writeRecord, writeRecordUtf8).
    */
   private encode(
     start: number,
@@ -341,160 +334,39 @@ export class RecordAppender {
     offsetDelta: number,
     key: Uint8Array | null,
     value: Uint8Array | string | null,
-    headers: RecordHeaders | undefined,
+    headers: readonly RecordHeader[] | null,
   ): number {
-    const keyLen = key === null ? -1 : key.length;
-    // Strings: assume one byte per character (ASCII, the common case) and check after writing;
-    // a string with multi-byte characters takes the exact path below.
-    let valueLen = value === null ? -1 : value.length;
-    const headersSize = headers === undefined ? 1 : headersEncodedSize(headers);
-    const body = RecordAppender.recordBodySize(timestampDelta, offsetDelta, keyLen, valueLen, headersSize);
     if (typeof value === 'string') {
-      if (varintSize(body) + body + 2 * valueLen + 8 > room) {
-        // Not enough room to write optimistically: measure exactly first.
-        return this.encodeExact(start, room, timestampDelta, offsetDelta, key, value, keyLen, headersSize, headers);
-      }
-    } else if (varintSize(body) + body > room) {
-      return 0;
+      const next = writeRecordUtf8(this.bytes, start, start + room, timestampDelta, offsetDelta, key, value, headers);
+      return next < 0 ? 0 : next - start;
     }
-    const written = this.write(start, body, timestampDelta, offsetDelta, key, value, valueLen, headers);
-    if (written >= 0) return written;
-    // A multi-byte string: the guessed length was wrong. Rewrite with the exact one.
-    return this.encodeExact(start, room, timestampDelta, offsetDelta, key, value as string, keyLen, headersSize, headers);
-  }
-
-  /** The string-value path with the UTF-8 length measured first (non-ASCII, or little room). */
-  private encodeExact(
-    start: number,
-    room: number,
-    timestampDelta: number,
-    offsetDelta: number,
-    key: Uint8Array | null,
-    value: string,
-    keyLen: number,
-    headersSize: number,
-    headers: RecordHeaders | undefined,
-  ): number {
-    const valueLen = Buffer.byteLength(value, 'utf8');
-    const body = RecordAppender.recordBodySize(timestampDelta, offsetDelta, keyLen, valueLen, headersSize);
-    if (varintSize(body) + body > room) return 0;
-    return this.write(start, body, timestampDelta, offsetDelta, key, value, valueLen, headers);
-  }
-
-  /**
-   * Writes a record whose body is `body` bytes; returns the bytes written (prefix included), or
-   * -1 if a string value's byte length was not `valueLen`.
-   */
-  private write(
-    start: number,
-    body: number,
-    timestampDelta: number,
-    offsetDelta: number,
-    key: Uint8Array | null,
-    value: Uint8Array | string | null,
-    valueLen: number,
-    headers: RecordHeaders | undefined,
-  ): number {
-    const b = this.bytes;
-    let p = writeVarint(b, start, body);
-    b[p++] = 0; // attributes
-    p = writeVarlong(b, p, timestampDelta);
-    p = writeVarint(b, p, offsetDelta);
-    if (key === null) {
-      b[p++] = 1; // zig-zag -1
-    } else {
-      p = writeVarint(b, p, key.length);
-      b.set(key, p);
-      p += key.length;
-    }
-    if (value === null) {
-      b[p++] = 1;
-    } else if (typeof value === 'string') {
-      p = writeVarint(b, p, valueLen);
-      // Room for 3 bytes per UTF-16 unit was checked by the caller, so the whole string is
-      // written; a byte count other than the one encoded in the prefix means multi-byte text.
-      const n = this.buffer.utf8Write(value, p, Math.min(value.length * 3, this.buffer.length - p));
-      if (n !== valueLen) return -1;
-      p += n;
-    } else {
-      p = writeVarint(b, p, valueLen);
-      b.set(value, p);
-      p += valueLen;
-    }
-    if (headers === undefined) {
-      b[p++] = 0;
-    } else {
-      p = writeHeaders(b, this.buffer, p, headers);
-    }
-    return p - start;
+    if (recordSize(timestampDelta, offsetDelta, key, value, headers) > room) return 0;
+    return writeRecord(this.bytes, start, timestampDelta, offsetDelta, key, value, headers) - start;
   }
 }
 
 /** Exact encoded size of a record as the first of its batch (deltas 0). */
-function exactRecordSize(key: Uint8Array | null, value: Uint8Array | string | null, headers: RecordHeaders | undefined): number {
-  const valueLen = value === null ? -1 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
-  const body = RecordAppender.recordBodySize(0, 0, key === null ? -1 : key.length, valueLen, headers === undefined ? 1 : headersEncodedSize(headers));
-  return varintSize(body) + body;
+function exactRecordSize(key: Uint8Array | null, value: Uint8Array | string | null, headers: readonly RecordHeader[] | null): number {
+  return typeof value === 'string' ? recordSizeUtf8(0, 0, key, value, headers) : recordSize(0, 0, key, value, headers);
 }
 
-function headerValueLength(v: HeaderValue): number {
-  if (v === null) return -1;
-  return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
-}
-
-function headerFieldSize(k: string, v: HeaderValue): number {
-  const kl = Buffer.byteLength(k, 'utf8');
-  const vl = headerValueLength(v);
-  return varintSize(kl) + kl + (vl < 0 ? 1 : varintSize(vl) + vl);
-}
-
-/** Encoded size of the headers section (count varint included). */
-export function headersEncodedSize(headers: RecordHeaders): number {
-  let size = 0;
-  let count = 0;
+/**
+ * The record headers as the record encoder takes them, from any of the forms send() accepts:
+ * a list of `{ key, value }` (used as is), a list of `[key, value]` pairs, or an object. Only
+ * records with headers pay for the conversion.
+ */
+export function toRecordHeaders(headers: RecordHeaders | undefined): readonly RecordHeader[] | null {
+  if (headers === undefined || headers === null) return null;
   if (Array.isArray(headers)) {
-    for (const [k, v] of headers as ReadonlyArray<readonly [string, HeaderValue]>) {
-      size += headerFieldSize(k, v);
-      count++;
-    }
-  } else {
-    for (const k in headers) {
-      size += headerFieldSize(k, (headers as Record<string, HeaderValue>)[k]!);
-      count++;
-    }
+    if (headers.length === 0) return null;
+    if (!Array.isArray(headers[0])) return headers as readonly RecordHeader[];
+    const pairs = headers as ReadonlyArray<readonly [string, HeaderValue]>;
+    const out = new Array<RecordHeader>(pairs.length);
+    for (let i = 0; i < pairs.length; i++) out[i] = { key: pairs[i]![0], value: pairs[i]![1] };
+    return out;
   }
-  return varintSize(count) + size;
-}
-
-function writeHeader(b: Uint8Array, buf: Buffer & Utf8Writable, p: number, k: string, v: HeaderValue): number {
-  const kl = Buffer.byteLength(k, 'utf8');
-  p = writeVarint(b, p, kl);
-  p += buf.utf8Write(k, p, kl);
-  if (v === null) {
-    b[p++] = 1;
-  } else if (typeof v === 'string') {
-    const vl = Buffer.byteLength(v, 'utf8');
-    p = writeVarint(b, p, vl);
-    p += buf.utf8Write(v, p, vl);
-  } else {
-    p = writeVarint(b, p, v.length);
-    b.set(v, p);
-    p += v.length;
-  }
-  return p;
-}
-
-function writeHeaders(b: Uint8Array, buf: Buffer & Utf8Writable, p: number, headers: RecordHeaders): number {
-  if (Array.isArray(headers)) {
-    const list = headers as ReadonlyArray<readonly [string, HeaderValue]>;
-    p = writeVarint(b, p, list.length);
-    for (const [k, v] of list) p = writeHeader(b, buf, p, k, v);
-  } else {
-    const obj = headers as Record<string, HeaderValue>;
-    let count = 0;
-    for (const _k in obj) count++;
-    p = writeVarint(b, p, count);
-    for (const k in obj) p = writeHeader(b, buf, p, k, obj[k]!);
-  }
-  return p;
+  const out: RecordHeader[] = [];
+  const obj = headers as Readonly<Record<string, HeaderValue>>;
+  for (const key in obj) out.push({ key, value: obj[key]! });
+  return out.length === 0 ? null : out;
 }
