@@ -18,7 +18,7 @@ function workerUrl(): URL {
  * inherits process.execArgv, and `node --input-type=module -e ...` (or --eval, --print) would
  * make the worker refuse to load its file.
  */
-function workerExecArgv(): string[] {
+function workerExecArgv(): string[] | undefined {
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
@@ -34,7 +34,20 @@ function workerExecArgv(): string[] {
     if (a.startsWith('--eval=') || a.startsWith('--print=')) continue;
     out.push(a);
   }
-  return out;
+  // Unchanged: let the worker inherit (Node then drops per-process flags such as --trace-gc
+  // itself; given explicitly, they would be refused).
+  return out.length === argv.length ? undefined : out;
+}
+
+/** Starts the worker; options a worker refuses are dropped rather than failing the producer. */
+function startWorker(options: import('node:worker_threads').WorkerOptions): Worker {
+  const execArgv = workerExecArgv();
+  try {
+    return new Worker(workerUrl(), execArgv === undefined ? options : { ...options, execArgv });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(workerUrl(), { ...options, execArgv: [] });
+  }
 }
 
 export class SenderHandle {
@@ -54,11 +67,10 @@ export class SenderHandle {
     const events = new MessageChannel();
     this.port = port1;
     this.eventsPort = events.port1;
-    this.worker = new Worker(workerUrl(), {
+    this.worker = startWorker({
       workerData: { port: port2, eventsPort: events.port2 },
       transferList: [port2, events.port2],
       name: 'tandem-sender',
-      execArgv: workerExecArgv(),
     });
     events.port1.on('message', (msg: AppEventMessage) => onEvent(msg));
     events.port1.unref();
