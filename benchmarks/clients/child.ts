@@ -13,8 +13,9 @@
  *   (setImmediate) so that I/O and acknowledgements run, as a busy application would.
  * - At an offered rate: sends every record that is due, then sleeps on a timer until the next
  *   one is (a burst per ~1 ms timer tick at high rates).
- * - Either way, at most buffer.memory (default 32 MiB) of payload is unacknowledged at once, the
- *   bound Java's producer puts on its own buffer: the loop waits for acknowledgements beyond it.
+ * - Either way, at most buffer.memory (default 32 MiB; the producer's own figure when the driver
+ *   gives it, as a Tandem preset may change it) of payload is unacknowledged at once, the bound
+ *   Java's producer puts on its own buffer: the loop waits for acknowledgements beyond it.
  *
  * Measured over the whole send loop: CPU (process.cpuUsage: every thread of the process,
  * Tandem's Sender worker and librdkafka's threads included) and the event loop's delay
@@ -48,7 +49,8 @@ async function run(client: Exclude<ClientName, 'java'>, workload: Workload): Pro
   const total = workload.numRecords;
   const warmup = workload.warmupRecords;
   const rate = workload.throughput;
-  const bufferMemory = Number(workload.producerProps['buffer.memory'] ?? DEFAULT_BUFFER_MEMORY);
+  // The producer's own bound where the driver knows it (a Tandem preset may set it), else the property.
+  const bufferMemory = driver.bufferMemory ?? Number(workload.producerProps['buffer.memory'] ?? DEFAULT_BUFFER_MEMORY);
   const maxInFlight = Math.max(1000, Math.floor(bufferMemory / payloadBytes));
   const resumeBelow = Math.floor(maxInFlight * 0.9);
   const latencies = new LatencyRecorder(total - warmup);

@@ -20,6 +20,12 @@ export interface ProducerDriver {
   /** Properties or settings the driver could not honour, said once in the report. */
   readonly notes: string[];
   /**
+   * The producer's own buffer bound in bytes, once open, when the driver knows it better than
+   * the workload's `buffer.memory` property does (a Tandem preset may set it). The send loop
+   * keeps at most this much payload unacknowledged.
+   */
+  readonly bufferMemory?: number | undefined;
+  /**
    * Creates the producer and connects it. Called before the clock starts; a driver may fetch the
    * topic's metadata here, but need not (the warm-up records absorb it).
    */

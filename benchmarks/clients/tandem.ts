@@ -28,6 +28,9 @@ export async function createTandemDriver(): Promise<ProducerDriver> {
   return {
     version,
     notes: [],
+    get bufferMemory(): number | undefined {
+      return producer?.config['buffer.memory'];
+    },
     async open(workload: Workload): Promise<void> {
       topic = workload.topic;
       producer = new mod.KafkaProducer<unknown, Buffer>({
