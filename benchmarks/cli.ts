@@ -4,6 +4,7 @@
  *
  *   perf      one client, one workload (kafka-producer-perf-test's options)
  *   compare   the same workloads with every client, alternating over rounds; table, JSON, chart
+ *   presets   Tandem's presets on the same workloads; regenerates docs/presets.md
  *   micro     the micro benchmarks of the hot paths, one by one
  *   peers     install the other clients (kafkajs, @confluentinc/kafka-javascript) now
  */
@@ -11,6 +12,7 @@ const USAGE = `usage: node benchmarks/dist/cli.js <command> [options]
 
   perf [options]       one client, one workload (see: perf --help)
   compare [options]    every client on the same workloads, side by side (see: compare --help)
+  presets [options]    each Tandem preset on the same workloads; writes docs/presets.md (see: presets --help)
   micro [name ...]     run the micro benchmarks (benchmarks/dist/micro/*.js), or the named ones
   peers [--force]      install kafkajs and @confluentinc/kafka-javascript into benchmarks/peers
 `;
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./perf/command.js')).perfCommand(rest);
     case 'compare':
       return (await import('./compare/command.js')).compareCommand(rest);
+    case 'presets':
+      return (await import('./presets/command.js')).presetsCommand(rest);
     case 'micro':
       return (await import('./micro-runner.js')).microCommand(rest);
     case 'peers':

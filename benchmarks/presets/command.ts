@@ -1,0 +1,289 @@
+/**
+ * `bench presets`: Tandem's presets, measured, and docs/presets.md regenerated from the result.
+ *
+ *   npx -y pnpm@10 bench:presets            3 rounds (about 3 minutes on a 2-core machine)
+ *   npx -y pnpm@10 bench:presets --rounds 5 --out -
+ *
+ * The configurations are the producer with no preset (`defaults`) and every preset of the
+ * `presets` export of @tandem/producer, so a preset added there is measured without a change
+ * here. Each runs two workloads, each in a fresh child process as `bench perf` runs them:
+ *
+ * - flat out: 500,000 records of 100 bytes as fast as the producer takes them, for throughput,
+ *   CPU per record and peak memory;
+ * - a fixed rate: 100,000 records offered at 20,000/s, for send-to-ack latency at a load every
+ *   preset sustains (flat out, latency only measures how deep the queue is).
+ *
+ * Nothing else is set: a preset's figures are what a user who picks it gets. Over several rounds
+ * the configurations take turns in an order rotated each round, and the page shows medians.
+ * Writes docs/presets.md (or `--out FILE`) and benchmarks/results/presets-<time>.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { presets, resolveProducerConfig } from '@tandem/producer';
+import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '../broker.js';
+import { runClient } from '../clients/runner.js';
+import { median } from '../compare/summary.js';
+import { repoRoot } from '../paths.js';
+import { intOption, parseCommandLine } from '../perf/args.js';
+import { ProgressBar, progressWanted } from '../perf/progress.js';
+import { fmt, machineFacts, timestamp, writeResultFile } from '../perf/report.js';
+import { defaultWarmup, payloadPool, type PerfResult, type Workload } from '../perf/workload.js';
+import { presetsPage, presetsTable, type ConfigMedians, type PresetsReport } from './page.js';
+import { DEFAULTS, whenToUse } from './uses.js';
+
+export const PRESETS_USAGE = `usage: bench presets [options]
+
+  --rounds N               rounds; every figure is the median over them (default 3)
+  --num-records N          records of the flat-out run (default 500000)
+  --rate N                 offered rate of the latency run, records/s (default 20000)
+  --rate-records N         records of the latency run (default 100000)
+  --record-size BYTES      payload size (default 100)
+  --presets A,B,...        which configurations (default: ${DEFAULTS} and every preset)
+  --out FILE               the page to write (default docs/presets.md); - prints the table only
+  --partitions N           partitions of the topics (default 6)
+  --bootstrap HOST:PORT    the cluster (default: KAFKA_BOOTSTRAP, else the "bench" harness broker, started on demand)
+  --keep-broker            leave a harness broker this command started running
+  --progress               draw progress even when stderr is not a terminal
+  --timeout SECONDS        give up on one run after this long (default 300)
+`;
+
+interface PresetsOptions {
+  rounds?: string;
+  'num-records'?: string;
+  rate?: string;
+  'rate-records'?: string;
+  'record-size'?: string;
+  presets?: string;
+  out?: string;
+  partitions?: string;
+  bootstrap?: string;
+  'keep-broker'?: boolean;
+  progress?: boolean;
+  timeout?: string;
+  help?: boolean;
+}
+
+/** How long the unreported warm-up runs load the broker before round 1 (at least one run). */
+const WARMUP_MS = 15_000;
+
+/** One run of one configuration in one round. */
+interface PresetRun {
+  round: number;
+  config: string;
+  workload: 'flat' | 'rate';
+  result?: PerfResult;
+  error?: string;
+}
+
+/** The list rotated by `by` places. */
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+export async function presetsCommand(argv: readonly string[]): Promise<void> {
+  const { values: o } = parseCommandLine<PresetsOptions>(argv, {
+    rounds: { type: 'string' },
+    'num-records': { type: 'string' },
+    rate: { type: 'string' },
+    'rate-records': { type: 'string' },
+    'record-size': { type: 'string' },
+    presets: { type: 'string' },
+    out: { type: 'string' },
+    partitions: { type: 'string' },
+    bootstrap: { type: 'string' },
+    'keep-broker': { type: 'boolean' },
+    progress: { type: 'boolean' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (o.help === true) {
+    process.stdout.write(PRESETS_USAGE);
+    return;
+  }
+  const all = [DEFAULTS, ...Object.keys(presets)];
+  const configs = o.presets?.split(',').map((s) => s.trim()) ?? all;
+  for (const c of configs) if (!all.includes(c)) throw new Error(`--presets: unknown "${c}" (expected ${all.join(', ')})`);
+  const rounds = Math.max(1, intOption(o.rounds, 'rounds', 3));
+  const flatRecords = intOption(o['num-records'], 'num-records', 500_000);
+  const rate = intOption(o.rate, 'rate', 20_000);
+  const rateRecords = intOption(o['rate-records'], 'rate-records', 100_000);
+  const recordSize = intOption(o['record-size'], 'record-size', 100);
+  const partitions = intOption(o.partitions, 'partitions', 6);
+  const timeoutMs = intOption(o.timeout, 'timeout', 300) * 1000;
+  if (flatRecords < 1000 || rateRecords < 1000 || rate < 1) throw new Error('--num-records and --rate-records must be at least 1000, --rate at least 1');
+  const out = o.out === '-' ? undefined : (o.out ?? join(repoRoot, 'docs', 'presets.md'));
+  const showProgress = progressWanted(o.progress === true);
+  const machine = await machineFacts();
+  const started = Date.now();
+
+  const broker = await acquireBroker(o.bootstrap);
+  const runs: PresetRun[] = [];
+  try {
+    const payloadFile = await payloadPool(recordSize);
+    const workloads = {
+      flat: { records: flatRecords, throughput: -1, topic: await freshTopicName('bench-presets-flat') },
+      rate: { records: rateRecords, throughput: rate, topic: await freshTopicName('bench-presets-rate') },
+    };
+    for (const w of Object.values(workloads)) await createBenchTopic(broker, w.topic, partitions);
+    process.stderr.write(
+      `[presets] ${configs.join(', ')}; ${rounds} round(s) of ${fmt(flatRecords)} records flat out and ${fmt(rateRecords)} at ${fmt(rate)}/s, ${recordSize} B\n`,
+    );
+    // A fresh broker needs some seconds of load before its JIT has compiled the produce path
+    // (on 2 cores, well over one short run): unreported runs take them, so that they do not fall
+    // on round 1.
+    const warm = Math.min(flatRecords, 300_000);
+    const warmUntil = Date.now() + WARMUP_MS;
+    for (let i = 0; i < 5 && (i === 0 || Date.now() < warmUntil); i++) {
+      const workload: Workload = {
+        bootstrap: broker.bootstrap,
+        topic: workloads.flat.topic,
+        numRecords: warm,
+        warmupRecords: defaultWarmup(warm),
+        payloadFile,
+        throughput: -1,
+        producerProps: {},
+      };
+      await runOnce(-1, rounds, DEFAULTS, 'flat', workload, broker.version, timeoutMs, showProgress);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of ['flat', 'rate'] as const) {
+        const w = workloads[kind];
+        for (const config of rotate(configs, round)) {
+          const workload: Workload = {
+            bootstrap: broker.bootstrap,
+            topic: w.topic,
+            numRecords: w.records,
+            warmupRecords: defaultWarmup(w.records),
+            payloadFile,
+            throughput: w.throughput,
+            producerProps: {},
+            preset: config === DEFAULTS ? undefined : config,
+          };
+          runs.push(await runOnce(round, rounds, config, kind, workload, broker.version, timeoutMs, showProgress));
+        }
+      }
+    }
+  } finally {
+    await releaseBroker(broker, o['keep-broker'] === true);
+  }
+
+  const report: PresetsReport = {
+    kind: 'presets',
+    at: new Date().toISOString(),
+    command: commandLine(argv),
+    revision: revision(),
+    minutes: (Date.now() - started) / 60_000,
+    rounds,
+    machine: { ...(machine as unknown as PresetsReport['machine']), loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))) },
+    broker: { version: broker.version, kind: broker.kind },
+    workload: { recordSize, partitions, flatRecords, rateRecords, rate },
+    configs: configs.map((name) => medians(name, runs)),
+  };
+  process.stdout.write(`\n${presetsTable(report)}\n\n${rounds} round(s); ${report.minutes.toFixed(1)} min.\n`);
+  const json = await writeResultFile(`presets-${timestamp()}`, { ...report, runs });
+  process.stderr.write(`results: ${json}\n`);
+  if (out !== undefined) {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, presetsPage(report));
+    const shown = relative(process.cwd(), out);
+    process.stderr.write(`wrote ${shown.startsWith('..') || shown === '' ? out : shown}\n`);
+  }
+}
+
+async function runOnce(
+  round: number,
+  rounds: number,
+  config: string,
+  kind: 'flat' | 'rate',
+  workload: Workload,
+  kafkaVersion: string,
+  timeoutMs: number,
+  showProgress: boolean,
+): Promise<PresetRun> {
+  const label = `${round < 0 ? 'warm-up ' : rounds > 1 ? `r${round + 1} ` : ''}${kind} ${config}`;
+  const bar = new ProgressBar(label, workload.numRecords, showProgress);
+  try {
+    const result = await runClient('tandem', workload, { kafkaVersion, timeoutMs }, { onStart: () => bar.start(), onProgress: (n) => bar.update(n) });
+    bar.finish();
+    process.stderr.write(
+      `  ${label.padEnd(22)} ${fmt(kind === 'rate' ? result.wholeRunRecordsPerSec : result.recordsPerSec).padStart(10)} rec/s  ` +
+        `p50 ${result.latencyMs.p50.toFixed(2).padStart(7)} ms  p99 ${result.latencyMs.p99.toFixed(2).padStart(7)} ms  ` +
+        `CPU ${result.cpuSecondsPerMillion.toFixed(2).padStart(6)} s/M  RSS ${fmt(result.peakRssBytes / 2 ** 20).padStart(4)} MiB` +
+        `${result.errors > 0 ? `  ${result.errors} FAILED` : ''}\n`,
+    );
+    return { round, config, workload: kind, result };
+  } catch (error) {
+    bar.finish();
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    process.stderr.write(`  ${label.padEnd(22)} failed: ${message}\n`);
+    return { round, config, workload: kind, error: message };
+  }
+}
+
+/** A configuration's settings and medians over its runs. */
+function medians(name: string, runs: readonly PresetRun[]): ConfigMedians {
+  const ok = (kind: 'flat' | 'rate'): PerfResult[] =>
+    runs.filter((r) => r.config === name && r.workload === kind && r.result !== undefined).map((r) => r.result!);
+  const flat = ok('flat');
+  const rate = ok('rate');
+  const m = (results: PerfResult[], pick: (r: PerfResult) => number): number => median(results.map(pick));
+  const failed = runs.filter((r) => r.config === name && r.error !== undefined);
+  const resolved = resolveProducerConfig({ 'bootstrap.servers': 'localhost:9092', ...(name === DEFAULTS ? {} : { preset: name as never }) });
+  return {
+    name,
+    settings: settingsOf(name),
+    bufferMemory: resolved['buffer.memory'],
+    whenToUse: whenToUse(name),
+    flat: {
+      runs: flat.length,
+      recordsPerSec: m(flat, (r) => r.recordsPerSec),
+      mibPerSec: m(flat, (r) => r.mibPerSec),
+      cpuSecondsPerMillion: m(flat, (r) => r.cpuSecondsPerMillion),
+      peakRssMiB: m(flat, (r) => r.peakRssBytes / 2 ** 20),
+    },
+    rate: {
+      runs: rate.length,
+      recordsPerSec: m(rate, (r) => r.wholeRunRecordsPerSec),
+      p50Ms: m(rate, (r) => r.latencyMs.p50),
+      p99Ms: m(rate, (r) => r.latencyMs.p99),
+      p999Ms: m(rate, (r) => r.latencyMs.p999),
+      loopDelayP99Ms: m(rate, (r) => r.eventLoopDelayMs?.p99 ?? Number.NaN),
+    },
+    notes: [
+      ...failed.map((r) => `${r.workload} run of round ${r.round + 1} failed: ${r.error}`),
+      ...new Set([...flat, ...rate].flatMap((r) => r.notes)),
+    ],
+  };
+}
+
+/**
+ * A preset's own settings, from the `presets` export; for the defaults, the default value of
+ * every key some preset sets, so the two tables can be read side by side.
+ */
+function settingsOf(name: string): Record<string, unknown> {
+  const table = presets as Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  if (name !== DEFAULTS) return { ...table[name] };
+  const defaults = resolveProducerConfig({ 'bootstrap.servers': 'localhost:9092' }) as unknown as Record<string, unknown>;
+  const keys = [...new Set(Object.values(table).flatMap((p) => Object.keys(p)))].sort();
+  return Object.fromEntries(keys.map((k) => [k, defaults[k]]));
+}
+
+/** The command as typed: the root script and the options given. */
+function commandLine(argv: readonly string[]): string {
+  const args = argv.filter((a) => a !== '--');
+  return `npx -y pnpm@10 bench:presets${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
+}
+
+/** The commit the measured code is at, and whether the producer's sources differ from it. */
+function revision(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--', 'packages').length > 0 ? `${commit} with uncommitted changes under packages/` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
