@@ -18,7 +18,7 @@
  * Writes docs/presets.md (or `--out FILE`) and benchmarks/results/presets-<time>.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { presets, resolveProducerConfig } from '@tandem/producer';
@@ -42,6 +42,7 @@ export const PRESETS_USAGE = `usage: bench presets [options]
   --record-size BYTES      payload size (default 100)
   --presets A,B,...        which configurations (default: ${DEFAULTS} and every preset)
   --out FILE               the page to write (default docs/presets.md); - prints the table only
+  --from FILE              redraw the page from an earlier run's JSON (benchmarks/results/presets-*.json)
   --partitions N           partitions of the topics (default 6)
   --bootstrap HOST:PORT    the cluster (default: KAFKA_BOOTSTRAP, else the "bench" harness broker, started on demand)
   --keep-broker            leave a harness broker this command started running
@@ -57,6 +58,7 @@ interface PresetsOptions {
   'record-size'?: string;
   presets?: string;
   out?: string;
+  from?: string;
   partitions?: string;
   bootstrap?: string;
   'keep-broker'?: boolean;
@@ -92,6 +94,7 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
     'record-size': { type: 'string' },
     presets: { type: 'string' },
     out: { type: 'string' },
+    from: { type: 'string' },
     partitions: { type: 'string' },
     bootstrap: { type: 'string' },
     'keep-broker': { type: 'boolean' },
@@ -103,9 +106,17 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(PRESETS_USAGE);
     return;
   }
+  const out = o.out === '-' ? undefined : (o.out ?? join(repoRoot, 'docs', 'presets.md'));
+  if (o.from !== undefined) return redraw(o.from, out);
   const all = [DEFAULTS, ...Object.keys(presets)];
   const configs = o.presets?.split(',').map((s) => s.trim()) ?? all;
   for (const c of configs) if (!all.includes(c)) throw new Error(`--presets: unknown "${c}" (expected ${all.join(', ')})`);
+  const runnable = configs.filter((c) => whyNotMeasured(c) === undefined);
+  for (const c of configs) {
+    const why = whyNotMeasured(c);
+    if (why !== undefined) process.stderr.write(`[presets] ${c}: not measured (${why})\n`);
+  }
+  if (runnable.length === 0) throw new Error('none of the configurations can run this workload');
   const rounds = Math.max(1, intOption(o.rounds, 'rounds', 3));
   const flatRecords = intOption(o['num-records'], 'num-records', 500_000);
   const rate = intOption(o.rate, 'rate', 20_000);
@@ -114,13 +125,13 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
   const partitions = intOption(o.partitions, 'partitions', 6);
   const timeoutMs = intOption(o.timeout, 'timeout', 300) * 1000;
   if (flatRecords < 1000 || rateRecords < 1000 || rate < 1) throw new Error('--num-records and --rate-records must be at least 1000, --rate at least 1');
-  const out = o.out === '-' ? undefined : (o.out ?? join(repoRoot, 'docs', 'presets.md'));
   const showProgress = progressWanted(o.progress === true);
   const machine = await machineFacts();
   const started = Date.now();
 
   const broker = await acquireBroker(o.bootstrap);
   const runs: PresetRun[] = [];
+  let warmupSeconds = 0;
   try {
     const payloadFile = await payloadPool(recordSize);
     const workloads = {
@@ -135,7 +146,8 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
     // (on 2 cores, well over one short run): unreported runs take them, so that they do not fall
     // on round 1.
     const warm = Math.min(flatRecords, 300_000);
-    const warmUntil = Date.now() + WARMUP_MS;
+    const warmStart = Date.now();
+    const warmUntil = warmStart + WARMUP_MS;
     for (let i = 0; i < 5 && (i === 0 || Date.now() < warmUntil); i++) {
       const workload: Workload = {
         bootstrap: broker.bootstrap,
@@ -148,10 +160,11 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
       };
       await runOnce(-1, rounds, DEFAULTS, 'flat', workload, broker.version, timeoutMs, showProgress);
     }
+    warmupSeconds = (Date.now() - warmStart) / 1000;
     for (let round = 0; round < rounds; round++) {
       for (const kind of ['flat', 'rate'] as const) {
         const w = workloads[kind];
-        for (const config of rotate(configs, round)) {
+        for (const config of rotate(runnable, round)) {
           const workload: Workload = {
             bootstrap: broker.bootstrap,
             topic: w.topic,
@@ -177,6 +190,7 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
     revision: revision(),
     minutes: (Date.now() - started) / 60_000,
     rounds,
+    warmupSeconds,
     machine: { ...(machine as unknown as PresetsReport['machine']), loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))) },
     broker: { version: broker.version, kind: broker.kind },
     workload: { recordSize, partitions, flatRecords, rateRecords, rate },
@@ -185,12 +199,34 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
   process.stdout.write(`\n${presetsTable(report)}\n\n${rounds} round(s); ${report.minutes.toFixed(1)} min.\n`);
   const json = await writeResultFile(`presets-${timestamp()}`, { ...report, runs });
   process.stderr.write(`results: ${json}\n`);
-  if (out !== undefined) {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, presetsPage(report));
-    const shown = relative(process.cwd(), out);
-    process.stderr.write(`wrote ${shown.startsWith('..') || shown === '' ? out : shown}\n`);
-  }
+  if (out !== undefined) await writePage(out, report);
+}
+
+async function writePage(out: string, report: PresetsReport): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, presetsPage(report));
+  const shown = relative(process.cwd(), out);
+  process.stderr.write(`wrote ${shown.startsWith('..') || shown === '' ? out : shown}\n`);
+}
+
+/**
+ * `--from FILE`: the page of a saved run, its figures recomputed from its runs, so that a change
+ * to the page (or to the one-line uses) needs no new measurement. The command, date, machine and
+ * each preset's settings stay those of the run.
+ */
+async function redraw(file: string, out: string | undefined): Promise<void> {
+  const saved = JSON.parse(await readFile(file, 'utf8')) as PresetsReport & { runs: PresetRun[] };
+  if (saved.kind !== 'presets') throw new Error(`${file} is not a presets run's JSON`);
+  const { runs, ...rest } = saved;
+  // The figures from the runs; the settings as they were when measured; the uses as they are now.
+  const configs = saved.configs.map((c): ConfigMedians => {
+    const { skipped: _, ...figures } = medians(c.name, runs);
+    const { settings, bufferMemory, skipped } = c;
+    return { ...figures, settings, bufferMemory, ...(skipped !== undefined ? { skipped } : {}) };
+  });
+  const report: PresetsReport = { ...rest, configs };
+  process.stdout.write(`${presetsTable(report)}\n`);
+  if (out !== undefined) await writePage(out, report);
 }
 
 async function runOnce(
@@ -231,15 +267,17 @@ function medians(name: string, runs: readonly PresetRun[]): ConfigMedians {
   const rate = ok('rate');
   const m = (results: PerfResult[], pick: (r: PerfResult) => number): number => median(results.map(pick));
   const failed = runs.filter((r) => r.config === name && r.error !== undefined);
-  const resolved = resolveProducerConfig({ 'bootstrap.servers': 'localhost:9092', ...(name === DEFAULTS ? {} : { preset: name as never }) });
+  const skipped = whyNotMeasured(name);
   return {
     name,
     settings: settingsOf(name),
-    bufferMemory: resolved['buffer.memory'],
+    bufferMemory: bufferMemoryOf(name),
     whenToUse: whenToUse(name),
+    ...(skipped !== undefined ? { skipped } : {}),
     flat: {
       runs: flat.length,
       recordsPerSec: m(flat, (r) => r.recordsPerSec),
+      recordsPerSecRange: [Math.min(...flat.map((r) => r.recordsPerSec)), Math.max(...flat.map((r) => r.recordsPerSec))],
       mibPerSec: m(flat, (r) => r.mibPerSec),
       cpuSecondsPerMillion: m(flat, (r) => r.cpuSecondsPerMillion),
       peakRssMiB: m(flat, (r) => r.peakRssBytes / 2 ** 20),
@@ -259,6 +297,40 @@ function medians(name: string, runs: readonly PresetRun[]): ConfigMedians {
   };
 }
 
+const TRANSACTIONAL =
+  "transactional: it needs a transactional.id of the application's and transactions around its sends, which this workload does not run";
+
+/** The config of the producer a configuration runs: the preset alone, nothing else set. */
+function configOf(name: string): Parameters<typeof resolveProducerConfig>[0] {
+  return { 'bootstrap.servers': 'localhost:9092', ...(name === DEFAULTS ? {} : { preset: name as never }) };
+}
+
+/**
+ * Why a configuration cannot run the plain send workload, or undefined when it can: a preset
+ * that needs more than itself (a transactional one needs a `transactional.id` of the user's,
+ * and transactions around its sends) is listed, with the reason, but not measured.
+ */
+function whyNotMeasured(name: string): string | undefined {
+  try {
+    const config = resolveProducerConfig(configOf(name)) as unknown as Record<string, unknown>;
+    const transactionalId = config['transactional.id'];
+    return transactionalId === undefined || transactionalId === null || transactionalId === '' ? undefined : TRANSACTIONAL;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    return message.includes('transactional.id') ? TRANSACTIONAL : `it does not configure a producer on its own (${message})`;
+  }
+}
+
+/** `buffer.memory` as the producer resolves it with this configuration (or the preset's own, or the default). */
+function bufferMemoryOf(name: string): number {
+  try {
+    return resolveProducerConfig(configOf(name))['buffer.memory'];
+  } catch {
+    const own = (presets as Readonly<Record<string, Readonly<Record<string, unknown>>>>)[name]?.['buffer.memory'];
+    return own !== undefined ? Number(own) : resolveProducerConfig(configOf(DEFAULTS))['buffer.memory'];
+  }
+}
+
 /**
  * A preset's own settings, from the `presets` export; for the defaults, the default value of
  * every key some preset sets, so the two tables can be read side by side.
@@ -268,7 +340,7 @@ function settingsOf(name: string): Record<string, unknown> {
   if (name !== DEFAULTS) return { ...table[name] };
   const defaults = resolveProducerConfig({ 'bootstrap.servers': 'localhost:9092' }) as unknown as Record<string, unknown>;
   const keys = [...new Set(Object.values(table).flatMap((p) => Object.keys(p)))].sort();
-  return Object.fromEntries(keys.map((k) => [k, defaults[k]]));
+  return Object.fromEntries(keys.filter((k) => defaults[k] !== undefined && defaults[k] !== null).map((k) => [k, defaults[k]]));
 }
 
 /** The command as typed: the root script and the options given. */

@@ -14,8 +14,18 @@ export interface ConfigMedians {
   /** `buffer.memory` as the producer resolves it with this preset. */
   bufferMemory: number;
   whenToUse: string;
+  /** Why it was not measured (it cannot run the plain send workload), if it was not. */
+  skipped?: string;
   /** The flat-out run: throughput, CPU and memory. */
-  flat: { runs: number; recordsPerSec: number; mibPerSec: number; cpuSecondsPerMillion: number; peakRssMiB: number };
+  flat: {
+    runs: number;
+    recordsPerSec: number;
+    /** The lowest and highest records/s of the rounds: how much the shared machine moved them. */
+    recordsPerSecRange: [number, number];
+    mibPerSec: number;
+    cpuSecondsPerMillion: number;
+    peakRssMiB: number;
+  };
   /** The fixed-rate run: latency, and the rate achieved over the whole run (did it keep up). */
   rate: { runs: number; recordsPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number; loopDelayP99Ms: number };
   /** Failed runs and drivers' notes. */
@@ -32,6 +42,8 @@ export interface PresetsReport {
   revision: string;
   minutes: number;
   rounds: number;
+  /** Seconds of unreported runs that warmed the broker up before round 1 (not saved by the first runs). */
+  warmupSeconds?: number;
   machine: {
     node: string;
     cpus: number;
@@ -52,6 +64,11 @@ const KEPT_UP = 0.97;
 
 /** Keys whose values are byte counts, shown with their size in KiB/MiB too. */
 const BYTE_KEYS = new Set(['batch.size', 'buffer.memory', 'max.request.size', 'send.buffer.bytes', 'receive.buffer.bytes']);
+
+/** Records/s in thousands: `269k`. */
+function thousands(n: number): string {
+  return `${fmt(n / 1000)}k`;
+}
 
 /** A byte count as the page shows it: `4 MiB`, `128 KiB`, or bytes. */
 function size(bytes: number): string {
@@ -77,9 +94,12 @@ export function presetsTable(report: PresetsReport): string {
     const vs = base !== undefined && c.flat.runs > 0 ? `${(c.flat.recordsPerSec / base.flat.recordsPerSec).toFixed(2)}x` : '-';
     const flat = c.flat.runs > 0;
     const lat = c.rate.runs > 0;
+    if (c.skipped !== undefined) return [`\`${c.name}\``, 'not measured', '-', '-', '-', '-', '-', '-', size(c.bufferMemory), '-'];
+    const [low, high] = c.flat.recordsPerSecRange;
     return [
       `\`${c.name}\``,
       flat ? fmt(c.flat.recordsPerSec) : 'failed',
+      flat && c.flat.runs > 1 ? `${thousands(low)}-${thousands(high)}` : '-',
       flat ? c.flat.mibPerSec.toFixed(1) : '-',
       vs,
       lat ? `${ms(c.rate.p50Ms)}${mark}` : 'failed',
@@ -89,8 +109,8 @@ export function presetsTable(report: PresetsReport): string {
       flat ? c.flat.cpuSecondsPerMillion.toFixed(2) : '-',
     ];
   });
-  const head = ['configuration', 'records/s', 'MiB/s', 'vs defaults', `p50 ms at ${fmt(rate)}/s`, `p99 ms at ${fmt(rate)}/s`, 'peak RSS MiB', 'buffer.memory', 'CPU s per M records'];
-  const align = ['---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:'];
+  const head = ['configuration', 'records/s', 'rounds\' range', 'MiB/s', 'vs defaults', `p50 ms at ${fmt(rate)}/s`, `p99 ms at ${fmt(rate)}/s`, 'peak RSS MiB', 'buffer.memory', 'CPU s per M records'];
+  const align = ['---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:'];
   return [head, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
@@ -100,7 +120,10 @@ export function presetsPage(report: PresetsReport): string {
   const m = report.machine;
   const date = report.at.slice(0, 10);
   const behind = report.configs.filter((c) => c.rate.runs > 0 && c.rate.recordsPerSec < w.rate * KEPT_UP);
-  const notes = report.configs.flatMap((c) => c.notes.map((n) => `- \`${c.name}\`: ${n}`));
+  const notes = report.configs.flatMap((c) => [
+    ...(c.skipped !== undefined ? [`- \`${c.name}\`: not measured: ${c.skipped}.`] : []),
+    ...c.notes.map((n) => `- \`${c.name}\`: ${n}`),
+  ]);
   const settingsRows = report.configs.map((c) => {
     const shown = Object.entries(c.settings).map(([k, v]) => setting(k, v));
     return `| \`${c.name}\` | ${shown.join('<br>')} | ${c.whenToUse} |`;
@@ -129,7 +152,8 @@ export function presetsPage(report: PresetsReport): string {
       (behind.length > 0 ? ` †: did not keep up with the offered rate (${behind.map((c) => `\`${c.name}\` ${fmt(c.rate.recordsPerSec)}/s`).join(', ')}).` : ' Every configuration kept up with the offered rate.'),
     '- **buffer.memory**: what the producer reserves for records waiting to be sent (one SharedArrayBuffer;',
     '  RSS counts only the pages it has touched). The benchmark keeps at most that much payload unacknowledged.',
-    '- **vs defaults**: records/s over those of the producer with no preset.',
+    '- **vs defaults**: records/s over those of the producer with no preset; **rounds\' range**: the lowest and highest',
+    '  records/s of the rounds, the noise to read the medians against.',
     ...(notes.length > 0 ? ['', 'Notes from the runs:', '', ...notes] : []),
     '',
     '## How this was produced',
@@ -139,13 +163,16 @@ export function presetsPage(report: PresetsReport): string {
     report.broker.kind === 'harness'
       ? `- Broker: Apache Kafka ${report.broker.version}, one broker on the same machine (the benchmarks' \`bench\` cluster), topics of ${w.partitions} partitions, replication factor 1.`
       : `- Broker: an external cluster (Kafka ${report.broker.version} assumed), topics of ${w.partitions} partitions.`,
-    `- ${report.rounds} round${report.rounds === 1 ? '' : 's'}, after one unreported run that warms the broker up: in each round, every configuration ran the`,
-    '  flat-out workload once, then the fixed-rate one once, each in a fresh Node.js process, in an order rotated from round',
-    '  to round; every figure is the median over the rounds.',
+    `- ${report.rounds} round${report.rounds === 1 ? '' : 's'}, after ${report.warmupSeconds === undefined ? '' : `${Math.round(report.warmupSeconds)} s of `}unreported runs that warm the broker up: in each round, every`,
+    '  configuration ran the flat-out workload once, then the fixed-rate one once, each in a fresh Node.js process, in an',
+    '  order rotated from round to round; every figure is the median over the rounds.',
     `- **These figures are from a shared ${m.cpus}-core machine**: the client, the broker and other engineers' test runs compete`,
     `  for the same ${m.cpus} cores, so absolute figures are low and differences of 10-20% can be noise. Compare presets with each other,`,
     '  not with other pages, and rerun on your own hardware before relying on a figure: `npx -y pnpm@10 bench:presets --rounds 5`,',
     '  or `--bootstrap host:port` for your own cluster. One run by hand: `npx -y pnpm@10 bench:perf --preset throughput`.',
+    '- **Network is free here, CPU is not**: the broker is on the same machine (loopback) with one replica, so what bigger',
+    '  batches and compression save on a real cluster (network, replication, broker disk) barely shows, while their CPU cost,',
+    '  on the client and on the broker that checks every compressed batch, competes for the same cores as everything else.',
     '',
     '## The presets',
     '',

@@ -24,6 +24,8 @@ const WHEN_TO_USE: Readonly<Record<string, string>> = {
     "Records that must not be lost, duplicated or reordered (orders, payments): pins acks=all and idempotence, refuses overrides that would weaken them, retries for 5 min. Tandem's defaults are already acks=all and idempotent, so it should cost nothing over them.",
   lowMemory:
     'Small containers, or many producers in one process: 4 MiB of buffer and small batches; sends wait for memory instead of using more.',
+  exactlyOnce:
+    'Consume-transform-produce, or writes to several partitions that must land together or not at all: transactions, with a transactional.id of your own.',
 };
 
 /** The source the fallback reads a preset's TSDoc from. */
