@@ -25,7 +25,9 @@ import {
   KafkaError,
   ProducerClosedError,
   RecordTooLargeError,
+  IllegalStateError,
   TimeoutError,
+  TransactionAbortedError,
   kafkaErrorFromCode,
 } from './errors.js';
 import { BuiltInPartitioner, RecordPartitioner, UNKNOWN_PARTITION } from './partitioner/index.js';
@@ -33,6 +35,12 @@ import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js';
 import { runSerializer, type Serializer } from './serializers.js';
 import { SenderHandle } from './sender-handle.js';
 import { WaitingSends, type WaitingSend } from './waiting-sends.js';
+import {
+  ProducerTransactions,
+  type ConsumerGroupMetadata,
+  type TransactionOffset,
+  type TransactionOperation,
+} from './transactions/producer-transactions.js';
 
 /** Options of {@link KafkaProducer.close}. */
 export interface CloseOptions {
@@ -101,6 +109,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
   private readonly valueBytes: boolean;
   private readonly maxRequestSize: number;
   private readonly bufferMemory: number;
+  /** A producer with transactional.id: this thread's half of transactions, else null. */
+  private readonly transactions: ProducerTransactions | null;
   private state: number = State.OPEN;
   private fatalError: KafkaError | null = null;
   private holding = false;
@@ -157,6 +167,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.valueBytes = takesBytes(this.valueSerializer);
     this.maxRequestSize = c['max.request.size'];
     this.bufferMemory = c['buffer.memory'];
+    const transactionalId = c['transactional.id'];
+    this.transactions = transactionalId === null ? null : new ProducerTransactions(transactionalId, c['max.block.ms']);
     // Load the codec's native addon on this thread too, before the worker does: a failure to
     // load it surfaces here, at construction, and an addon first loaded by a worker thread can
     // crash the process when that thread exits (@napi-rs/snappy does: SIGSEGV at close).
@@ -202,6 +214,11 @@ export class KafkaProducer<K = unknown, V = unknown> {
     }
     if (this.state !== State.OPEN) {
       fail(success, failure, this.fatalError ?? new ProducerClosedError());
+      return promise;
+    }
+    if (this.transactions !== null && this.transactions.state !== 'IN_TRANSACTION') {
+      // A transactional producer sends only inside a transaction (Java's failIfNotReadyForSend).
+      fail(success, failure, this.transactions.sendError(record.topic)!);
       return promise;
     }
     if (this.interceptors.length > 0) {
@@ -473,6 +490,11 @@ export class KafkaProducer<K = unknown, V = unknown> {
           `The producer was closed before ${count} record(s) for ${topic}-${partition} could be sent (close timeout).`,
           { topic, partition },
         );
+      case LocalErrorCode.TRANSACTION_ABORTED:
+        return new TransactionAbortedError(
+          `${count} record(s) for ${topic}-${partition} were not sent: their transaction was aborted first.`,
+          { topic, partition },
+        );
       case LocalErrorCode.RECORD_TOO_LARGE:
         return new RecordTooLargeError(`A batch for ${topic}-${partition} is larger than the broker accepts and cannot be split.`, {
           topic,
@@ -518,7 +540,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.controlCalls++;
     this.updateHold();
     try {
-      if (this.sender.exitReason === null) {
+      // After a fatal failure the worker is being torn down: nothing is left to send.
+      if (this.sender.exitReason === null && this.fatalError === null) {
         await this.control(this.started).catch(() => {});
         if (this.waiting.length > 0) {
           const drained = new Promise<void>((resolve) => this.waitingDrained.push(resolve));
@@ -557,6 +580,136 @@ export class KafkaProducer<K = unknown, V = unknown> {
     } catch (err) {
       throw this.topicError(topic, err as Error);
     }
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  /**
+   * Readies a producer with `transactional.id` for transactions: finds its transaction
+   * coordinator and gets a producer id and epoch. This fences every older producer with the same
+   * transactional.id (its open transaction is aborted, its later calls fail with
+   * ProducerFencedError). Call it once, before the first beginTransaction(). Bounded by
+   * max.block.ms: after a TimeoutError the work goes on, and calling initTransactions() again
+   * waits for it.
+   *
+   * @throws IllegalStateError without transactional.id, or when called twice;
+   *   ProducerFencedError or another fatal KafkaError (close the producer); TimeoutError.
+   *
+   * @example
+   * ```ts
+   * const producer = new KafkaProducer({ 'bootstrap.servers': 'localhost:9092', 'transactional.id': 'orders-1' });
+   * await producer.initTransactions();
+   * await producer.beginTransaction();
+   * producer.send({ topic: 'orders', value: 'a' });
+   * producer.send({ topic: 'audit', value: 'a' });
+   * await producer.commitTransaction(); // read_committed consumers see both records, or neither
+   * ```
+   */
+  async initTransactions(): Promise<void> {
+    const tx = this.transactional('initTransactions');
+    await this.control(this.started);
+    await tx.call('initTransactions', tx.state === 'UNINITIALIZED' ? 'INITIALIZING' : null, 'READY', () =>
+      this.control(this.sender.control.initTransactions(this.config['max.block.ms'])),
+    );
+  }
+
+  /**
+   * Starts a transaction: every record sent until commitTransaction() or abortTransaction()
+   * belongs to it. Local (nothing is sent); sends made right after the call, before its promise
+   * settles, already belong to the transaction.
+   *
+   * @throws IllegalStateError before initTransactions() or while a transaction is open;
+   *   TransactionAbortableError, ProducerFencedError.
+   */
+  async beginTransaction(): Promise<void> {
+    const tx = this.transactional('beginTransaction');
+    await tx.call('beginTransaction', tx.state === 'READY' ? 'IN_TRANSACTION' : null, 'IN_TRANSACTION', () =>
+      this.control(this.sender.control.beginTransaction()),
+    );
+  }
+
+  /**
+   * Adds consumed offsets to the transaction (consume-transform-produce): the group's offsets are
+   * committed if, and only if, the transaction commits. Each offset is the next one to consume
+   * from its partition: the last processed record's offset + 1. Give the consumer's group
+   * metadata (group id, generation, member id) so the coordinator can fence a zombie consumer,
+   * or only the group id. Resolves once the group coordinator has the offsets; bounded by
+   * max.block.ms.
+   *
+   * @throws IllegalStateError outside a transaction; TransactionAbortableError (e.g. the group's
+   *   generation moved on: abort), ProducerFencedError, TimeoutError; TypeError for bad arguments.
+   *
+   * @example
+   * ```ts
+   * await producer.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: lastOffset + 1 }], { groupId: 'etl' });
+   * ```
+   */
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], groupMetadata: ConsumerGroupMetadata | string): Promise<void> {
+    const tx = this.transactional('sendOffsetsToTransaction');
+    const args = ProducerTransactions.offsetsArgument(offsets, groupMetadata);
+    await tx.call('sendOffsetsToTransaction', null, 'IN_TRANSACTION', () =>
+      this.control(this.sender.control.sendOffsetsToTransaction(args.offsets, args.group, this.config['max.block.ms'])),
+    );
+  }
+
+  /**
+   * Commits the transaction: sends every record of it (ignoring linger.ms), waits until each is
+   * acknowledged, then commits. When it resolves, every record of the transaction has settled and
+   * read_committed consumers can read them. Bounded by max.block.ms: after a TimeoutError the
+   * commit goes on, and calling commitTransaction() again waits for it.
+   *
+   * @throws TransactionAbortableError when a record or an offset of the transaction failed: call
+   *   abortTransaction(); ProducerFencedError (close the producer); IllegalStateError with no
+   *   transaction in progress; TimeoutError.
+   */
+  async commitTransaction(): Promise<void> {
+    const tx = this.transactional('commitTransaction');
+    await tx.call('commitTransaction', tx.state === 'IN_TRANSACTION' ? 'COMMITTING_TRANSACTION' : null, 'READY', async () => {
+      await this.sealForTransaction();
+      await this.control(this.sender.control.commitTransaction(this.config['max.block.ms']));
+    });
+    this.drainCompletions();
+  }
+
+  /**
+   * Aborts the transaction: records not sent yet fail with TransactionAbortedError, those in
+   * flight are waited for, and read_committed consumers never see any of them. The way out of a
+   * TransactionAbortableError. Bounded by max.block.ms.
+   *
+   * @throws ProducerFencedError or another fatal error; IllegalStateError with no transaction in
+   *   progress; TimeoutError.
+   */
+  async abortTransaction(): Promise<void> {
+    const tx = this.transactional('abortTransaction');
+    const aborting = tx.state === 'IN_TRANSACTION' || tx.state === 'ABORTABLE_ERROR';
+    if (aborting) {
+      const err = new TransactionAbortedError('The record was not sent: its transaction was aborted first.');
+      for (const w of this.waiting.clear()) fail(w.success, w.failure, err);
+      this.afterWaitingChange();
+    }
+    await tx.call('abortTransaction', aborting ? 'ABORTING_TRANSACTION' : null, 'READY', async () => {
+      for (const t of this.topics.values()) this.appender.sealAll(t);
+      await this.control(this.sender.control.abortTransaction(this.config['max.block.ms']));
+    });
+    this.drainCompletions();
+  }
+
+  /** This producer's transactions, or an IllegalStateError for `operation` without transactional.id. */
+  private transactional(operation: TransactionOperation): ProducerTransactions {
+    if (this.state !== State.OPEN) throw this.fatalError ?? new ProducerClosedError();
+    if (this.transactions === null) {
+      throw new IllegalStateError(
+        `Cannot call ${operation}() on a producer without 'transactional.id': set it (idempotence stays on) to use transactions.`,
+        { state: 'NOT_TRANSACTIONAL', operation },
+      );
+    }
+    return this.transactions;
+  }
+
+  /** Every record sent so far joins its batch: waiting sends are appended, open batches sealed. */
+  private async sealForTransaction(): Promise<void> {
+    if (this.waiting.length > 0) await this.control(new Promise<void>((resolve) => this.waitingDrained.push(resolve)));
+    for (const t of this.topics.values()) this.appender.sealAll(t);
   }
 
   /** A snapshot of the producer's metrics, with the Java client's names where one exists. */
