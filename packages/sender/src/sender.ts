@@ -14,11 +14,13 @@ import {
   SenderState,
   SharedLayout,
   type AppEvents,
+  type ConsumerGroupMetadata,
   type LayoutBuffers,
   type PartitionInfo,
   type SenderConfig,
   type SenderControl,
   type TopicView,
+  type TransactionOffset,
 } from '@tandem/shared-memory';
 import {
   InitProducerId,
@@ -40,6 +42,7 @@ import { PartitionQueue, RecordAccumulator } from './accumulator/record-accumula
 import { ClusterMetadata } from './metadata/cluster-metadata.js';
 import { NetworkError } from './network/broker-connection.js';
 import { NetworkClient, UnsupportedVersionError, type ReadyConnection } from './network/network-client.js';
+import { TransactionManager } from './transactions/transaction-manager.js';
 
 /** Kafka error codes the Sender reacts to by name. */
 const Err = {
@@ -136,6 +139,8 @@ export class Sender implements SenderControl {
   /** The next producer id restarts every partition's sequence numbers (after a 'reset'). */
   private resequence = false;
   private pidRetryAtMs = 0;
+  /** A transactional producer's coordinator requests and state (transactions/transaction-manager.ts). */
+  private transactions: TransactionManager | null = null;
 
   private runScheduled = false;
   private doorbellArmed = false;
@@ -170,6 +175,11 @@ export class Sender implements SenderControl {
       transactional: config.transactionalId !== null,
     });
     if (config.enableIdempotence) this.pidState = 'none';
+    // A transactional producer gets its producer id from initTransactions(), not here.
+    if (config.transactionalId !== null) {
+      this.pidState = 'pending';
+      this.transactions = this.newTransactionManager(config.transactionalId);
+    }
     Atomics.store(this.layout.control, ControlWord.STATE, SenderState.RUNNING);
     this.armDoorbell();
     this.scheduleRun();
@@ -236,6 +246,7 @@ export class Sender implements SenderControl {
   close(timeoutMs: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.closing = true;
+    this.transactions?.close();
     this.accumulator.pollAnnouncements();
     this.accumulator.beginFlush(true);
     for (const [, list] of this.topicWaiters) {
@@ -249,6 +260,31 @@ export class Sender implements SenderControl {
       this.closeWaiter = { resolve, deadline: Date.now() + timeoutMs };
       this.scheduleRun();
     });
+  }
+
+  /** {@inheritDoc SenderControl.initTransactions} */
+  initTransactions(timeoutMs: number): Promise<void> {
+    return this.transactional('initTransactions').initTransactions(timeoutMs);
+  }
+
+  /** {@inheritDoc SenderControl.beginTransaction} */
+  beginTransaction(): Promise<void> {
+    return this.transactional('beginTransaction').beginTransaction();
+  }
+
+  /** {@inheritDoc SenderControl.sendOffsetsToTransaction} */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata, timeoutMs: number): Promise<void> {
+    return this.transactional('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group, timeoutMs);
+  }
+
+  /** {@inheritDoc SenderControl.commitTransaction} */
+  commitTransaction(timeoutMs: number): Promise<void> {
+    return this.transactional('commitTransaction').commitTransaction(timeoutMs);
+  }
+
+  /** {@inheritDoc SenderControl.abortTransaction} */
+  abortTransaction(timeoutMs: number): Promise<void> {
+    return this.transactional('abortTransaction').abortTransaction(timeoutMs);
   }
 
   /** {@inheritDoc SenderControl.metrics} */
@@ -337,6 +373,7 @@ export class Sender implements SenderControl {
     // Idempotence: nothing is drained until the producer id is known (as in Java).
     if (this.pidState === 'reset' && !this.anyInFlight()) this.pidState = 'none';
     this.maybeInitProducerId(now);
+    if (this.transactions !== null) nextWake = Math.min(nextWake, this.transactions.run(now));
     if (this.pidState === 'ready' || this.pidState === 'disabled') {
       nextWake = Math.min(nextWake, this.drain(now));
     } else if (acc.incomplete > 0 && this.pidState !== 'reset') {
@@ -362,6 +399,8 @@ export class Sender implements SenderControl {
         nextWake = Math.min(nextWake, at);
         continue;
       }
+      // Transactions: not before the partition is in the transaction (AddPartitionsToTxn).
+      if (this.transactions !== null && !this.transactions.mayDrain(q)) continue;
       const leader = this.metadata.leaderOf(q.topicIndex, q.partition);
       if (leader < 0) {
         this.metadata.updateRequested = true;
@@ -656,6 +695,7 @@ export class Sender implements SenderControl {
    * are the caller's business: they drop when a response or failure lands.
    */
   private finish(batch: ProducerBatch, error: number, baseOffset: number, logAppendTime: number): void {
+    if (error !== 0) this.transactions?.batchFailed(error);
     if (error === 0) this.metricsData.recordSendTotal += batch.recordCount;
     else this.metricsData.recordErrorTotal += batch.recordCount;
     this.accumulator.complete(batch, error, baseOffset, logAppendTime);
@@ -733,6 +773,7 @@ export class Sender implements SenderControl {
           // An in-flight batch keeps its in-flight count until its response or failure lands.
           this.failSequenced(b, true);
           this.accumulator.complete(b, LocalErrorCode.DELIVERY_TIMEOUT, -1, -1);
+          this.transactions?.batchFailed(LocalErrorCode.DELIVERY_TIMEOUT);
           this.metricsData.recordErrorTotal += b.recordCount;
           continue; // complete() removed it from the queue
         }
@@ -802,6 +843,32 @@ export class Sender implements SenderControl {
       this.metadata.updateRequested = true;
       this.metadataRetryAtMs = Date.now() + this.config.retryBackoffMs;
     }
+  }
+
+  /** The TransactionManager, or a failure naming `operation` for a producer without transactional.id. */
+  private transactional(operation: string): TransactionManager {
+    if (this.transactions !== null) return this.transactions;
+    throw controlError('ILLEGAL_STATE:NOT_TRANSACTIONAL', `Cannot call ${operation}() on a producer without 'transactional.id': set it to use transactions.`);
+  }
+
+  private newTransactionManager(transactionalId: string): TransactionManager {
+    const c = this.config;
+    return new TransactionManager(
+      { transactionalId, transactionTimeoutMs: c.transactionTimeoutMs, retryBackoffMs: c.retryBackoffMs, reconnectBackoffMs: c.reconnectBackoffMs },
+      {
+        network: this.network,
+        accumulator: this.accumulator,
+        topicName: (topicIndex) => this.metadata.topicAt(topicIndex)?.name,
+        adoptProducerId: (producerId, producerEpoch) => {
+          this.producerId = producerId;
+          this.producerEpoch = producerEpoch;
+          this.pidState = 'ready';
+          this.renumberAll();
+        },
+        failBatch: (batch, code) => this.finish(batch, code, -1, -1),
+        scheduleRun: () => this.scheduleRun(),
+      },
+    );
   }
 
   private maybeInitProducerId(now: number): void {

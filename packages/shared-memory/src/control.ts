@@ -74,7 +74,61 @@ export interface SenderControl {
   close(timeoutMs: number): Promise<void>;
   /** A snapshot of the Sender's metrics, Java's names where they exist. */
   metrics(): Promise<Record<string, number>>;
+
+  // Transactions (a producer with a transactional.id). Each call rejects with a
+  // {@link TransactionFailureName} as the Error's `name`; the blocking ones give up after
+  // `timeoutMs` (max.block.ms) with 'TIMEOUT' while the operation goes on, and a repeat of the
+  // same call then waits for that operation (as Java's TransactionManager).
+
+  /** Finds the transaction coordinator and gets a producer id and epoch (fencing older instances). */
+  initTransactions(timeoutMs: number): Promise<void>;
+  /** Starts a transaction (local: nothing is sent). */
+  beginTransaction(): Promise<void>;
+  /**
+   * Adds consumer offsets to the transaction: committed to the group only if the transaction
+   * commits. Resolves once the group coordinator has them.
+   */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata, timeoutMs: number): Promise<void>;
+  /** Sends every batch of the transaction, then commits it (EndTxn). */
+  commitTransaction(timeoutMs: number): Promise<void>;
+  /** Fails the batches of the transaction not yet sent, waits for those in flight, then aborts it. */
+  abortTransaction(timeoutMs: number): Promise<void>;
 }
+
+/** A consumer offset to commit in a transaction (Java's TopicPartition + OffsetAndMetadata). */
+export interface TransactionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset of the next record to consume: the last processed one's offset + 1. */
+  readonly offset: bigint | number;
+  /** The leader epoch of the last consumed record, if known. */
+  readonly leaderEpoch?: number;
+  /** Free-form metadata stored with the offset. */
+  readonly metadata?: string | null;
+}
+
+/** The consumer group's state, so the coordinator can fence zombies (Java's ConsumerGroupMetadata, KIP-447). */
+export interface ConsumerGroupMetadata {
+  readonly groupId: string;
+  /** The consumer's generation id (member epoch for KIP-848 groups); -1 if unknown. */
+  readonly generationId?: number;
+  /** The consumer's member id; '' if unknown. */
+  readonly memberId?: string;
+  /** The consumer's group.instance.id (static membership), or null. */
+  readonly groupInstanceId?: string | null;
+}
+
+/**
+ * The `name` of an Error a transactional control call rejects with: a stable code.
+ * - `ILLEGAL_STATE:<STATE>`: the call is not allowed in the transaction manager's state
+ *   (a Java TransactionManager state name, e.g. `ILLEGAL_STATE:UNINITIALIZED`).
+ * - `FATAL:<ERROR>`: the producer can only be closed (`FATAL:PRODUCER_FENCED`, ...); ERROR is a
+ *   Kafka error name, or a Tandem one for failures no Kafka code names.
+ * - `ABORTABLE:<ERROR>`: the transaction failed and must be aborted; the producer stays usable.
+ * - `TIMEOUT`: `timeoutMs` passed; the operation goes on, and the same call may be repeated.
+ * - `CLOSED`: the producer is closing.
+ */
+export type TransactionFailureName = string;
 
 /**
  * What the Sender pushes to the application thread. These travel as plain messages on a port of

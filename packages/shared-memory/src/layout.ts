@@ -132,6 +132,8 @@ export const LocalErrorCode = {
   METADATA_UNAVAILABLE: -103,
   /** The batch was larger than the broker accepts and could not be split. */
   RECORD_TOO_LARGE: -104,
+  /** The batch's transaction was aborted before the batch was sent (Java's TransactionAbortedException). */
+  TRANSACTION_ABORTED: -105,
 } as const;
 
 /** Sizes a layout is built from. */
