@@ -48,7 +48,13 @@ export type TandemErrorCode =
   /** The broker saw a gap in this producer's sequence numbers: {@link OutOfOrderSequenceError}. */
   | 'ERR_TANDEM_OUT_OF_ORDER_SEQUENCE'
   /** The producer was closed, or its Sender worker stopped: {@link ProducerClosedError}. */
-  | 'ERR_TANDEM_PRODUCER_CLOSED';
+  | 'ERR_TANDEM_PRODUCER_CLOSED'
+  /** A call not allowed in the producer's transactional state: {@link IllegalStateError}. */
+  | 'ERR_TANDEM_ILLEGAL_STATE'
+  /** The transaction failed and can only be aborted: {@link TransactionAbortableError}. */
+  | 'ERR_TANDEM_TRANSACTION_ABORTABLE'
+  /** The record's transaction was aborted before it was sent: {@link TransactionAbortedError}. */
+  | 'ERR_TANDEM_TRANSACTION_ABORTED';
 
 /** What a {@link KafkaError} may say about where and why it happened. */
 export interface KafkaErrorOptions {
@@ -345,6 +351,58 @@ export class ProducerClosedError extends KafkaError {
 
   constructor(message = 'The producer is closed: create a new one to send more records.', options: KafkaErrorOptions = {}) {
     super('ERR_TANDEM_PRODUCER_CLOSED', message, { ...options, retriable: false, fatal: true });
+  }
+}
+
+/**
+ * A call was made in a state that does not allow it: a transactional method on a producer
+ * without `transactional.id`, `beginTransaction()` before `initTransactions()`, a send outside a
+ * transaction, a commit with no transaction in progress, anything while an earlier call that
+ * timed out has not been repeated to its end. Java's `IllegalStateException`. Nothing was done;
+ * the producer is as it was.
+ */
+export class IllegalStateError extends KafkaError {
+  override name = 'IllegalStateError';
+  /**
+   * The transaction manager's state when the call was made, with the Java client's names
+   * (`'UNINITIALIZED'`, `'READY'`, `'IN_TRANSACTION'`, `'COMMITTING_TRANSACTION'`, ...), or
+   * `'NOT_TRANSACTIONAL'` for a producer without `transactional.id`.
+   */
+  readonly state: string;
+  /** The call that was refused, e.g. `'commitTransaction'` or `'send'`. */
+  readonly operation: string;
+
+  constructor(message: string, options: KafkaErrorOptions & { state: string; operation: string }) {
+    super('ERR_TANDEM_ILLEGAL_STATE', message, options);
+    this.state = options.state;
+    this.operation = options.operation;
+  }
+}
+
+/**
+ * The transaction cannot commit: a record of it failed, or a coordinator refused part of it
+ * (a topic or group not authorized, TRANSACTION_ABORTABLE, consumer group metadata out of
+ * date, ...). The producer is still usable: call `abortTransaction()`, then begin a new
+ * transaction. `kafkaErrorName` and `cause` say what went wrong. Java raises the underlying
+ * exception or a `KafkaException` here and documents that the transaction must be aborted.
+ */
+export class TransactionAbortableError extends KafkaError {
+  override name = 'TransactionAbortableError';
+
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('ERR_TANDEM_TRANSACTION_ABORTABLE', message, { ...options, retriable: false, fatal: false });
+  }
+}
+
+/**
+ * The record was never sent: its transaction was aborted first (by `abortTransaction()`, or
+ * because an error made the transaction abortable). Java's `TransactionAbortedException`.
+ */
+export class TransactionAbortedError extends KafkaError {
+  override name = 'TransactionAbortedError';
+
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('ERR_TANDEM_TRANSACTION_ABORTED', message, { ...options, retriable: false, fatal: false });
   }
 }
 

@@ -687,10 +687,11 @@ export class KafkaProducer<K = unknown, V = unknown> {
       for (const w of this.waiting.clear()) fail(w.success, w.failure, err);
       this.afterWaitingChange();
     }
-    await tx.call('abortTransaction', aborting ? 'ABORTING_TRANSACTION' : null, 'READY', async () => {
-      for (const t of this.topics.values()) this.appender.sealAll(t);
-      await this.control(this.sender.control.abortTransaction(this.config['max.block.ms']));
-    });
+    // Open batches are left to the Sender, which fails them unsent; sealing them here would
+    // make them ready, and the Sender could send them before it sees the abort.
+    await tx.call('abortTransaction', aborting ? 'ABORTING_TRANSACTION' : null, 'READY', () =>
+      this.control(this.sender.control.abortTransaction(this.config['max.block.ms'])),
+    );
     this.drainCompletions();
   }
 
