@@ -17,13 +17,17 @@ const servers = { 'bootstrap.servers': 'localhost:9092' } as const;
 const defaults = resolveProducerConfig(servers);
 
 describe('presets', () => {
-  test('there are throughput, latency, durable and lowMemory', () => {
-    assert.deepEqual([...PRESET_NAMES].sort(), ['durable', 'latency', 'lowMemory', 'throughput']);
+  test('there are throughput, latency, durable, lowMemory and exactlyOnce', () => {
+    assert.deepEqual([...PRESET_NAMES].sort(), ['durable', 'exactlyOnce', 'latency', 'lowMemory', 'throughput']);
   });
+
+  /** What a preset needs besides the servers: exactlyOnce wants a transactional.id of the application's. */
+  const needs = (names: readonly PresetName[]): Record<string, string> =>
+    names.includes('exactlyOnce') ? { 'transactional.id': 'orders-1' } : {};
 
   for (const name of PRESET_NAMES) {
     test(`${name} passes validation on its own, and its values are applied as given`, () => {
-      const c = resolveProducerConfig({ ...servers, preset: name });
+      const c = resolveProducerConfig({ ...servers, ...needs([name]), preset: name });
       assert.deepEqual(c.presets, [name]);
       for (const [key, value] of Object.entries(presets[name])) {
         assert.ok(c.explicitKeys.has(key), `${key} counts as set`);
@@ -65,6 +69,23 @@ describe('presets', () => {
     assert.ok(c['buffer.memory'] >= c['max.request.size'], 'a max-size record still fits');
   });
 
+  test('exactlyOnce: transactional settings, and a ConfigError naming transactional.id without one', () => {
+    const c = resolveProducerConfig({ ...servers, preset: 'exactlyOnce', 'transactional.id': 'orders-1' });
+    assert.equal(c['transactional.id'], 'orders-1');
+    assert.equal(c.acks, -1);
+    assert.equal(c['enable.idempotence'], true);
+    assert.ok(c['max.in.flight.requests.per.connection'] <= 5);
+    assert.ok(c['transaction.timeout.ms'] < defaults['transaction.timeout.ms'], 'an abandoned transaction blocks read_committed readers for less');
+    assert.throws(
+      () => resolveProducerConfig({ ...servers, preset: 'exactlyOnce' }),
+      (err: unknown) => err instanceof ConfigError && err.key === 'transactional.id' && /exactlyOnce/.test(err.message),
+    );
+    assert.throws(
+      () => resolveProducerConfig({ ...servers, preset: 'exactlyOnce', 'transactional.id': 'x', acks: 1 }),
+      (err: unknown) => err instanceof ConfigError && err.key === 'acks' && /preset 'exactlyOnce'/.test(err.message),
+    );
+  });
+
   test("the application's keys win over the preset's", () => {
     const c = resolveProducerConfig({ ...servers, preset: 'throughput', 'linger.ms': 50, 'compression.type': 'zstd' });
     assert.equal(c['linger.ms'], 50);
@@ -82,7 +103,7 @@ describe('presets', () => {
 
   test('every pair of presets composes into a valid config', () => {
     for (const a of PRESET_NAMES) {
-      for (const b of PRESET_NAMES) resolveProducerConfig({ ...servers, preset: [a, b] });
+      for (const b of PRESET_NAMES) resolveProducerConfig({ ...servers, ...needs([a, b]), preset: [a, b] });
     }
   });
 

@@ -103,14 +103,39 @@ const lowMemory: PresetConfig = Object.freeze({
 });
 
 /**
- * The built-in presets by name. (An `exactlyOnce` preset, transactional, will join them once
- * transactions are in.)
+ * Exactly once: a transactional producer, for consume-transform-produce and for writes to
+ * several partitions that must land together or not at all (with `initTransactions()`,
+ * `beginTransaction()`, `sendOffsetsToTransaction()`, `commitTransaction()`). It needs a
+ * `transactional.id` of your own (a ConfigError without one): stable across restarts of the
+ * same instance, so that a restarted instance fences its predecessor, and unique among
+ * instances running at once, or they fence each other.
+ *
+ * - `acks` all, `enable.idempotence` true (explicitly, so an override that would turn it off is
+ *   a ConfigError), `max.in.flight.requests.per.connection` 5 and `retries` 2147483647: what
+ *   transactions are built on. Every record of a committed transaction is on every in-sync
+ *   replica, once, in order.
+ * - `transaction.timeout.ms` 10000 (Java's default 60000; Kafka Streams uses 10000 for
+ *   exactly-once too): a transaction left open by a producer that died blocks every
+ *   read_committed consumer of its partitions at that point (the last stable offset) until
+ *   the coordinator aborts it. Ten seconds bounds that stall; commit more often than that.
+ * - `delivery.timeout.ms` stays 120000: a record that cannot be delivered makes the transaction
+ *   abortable (commit fails, abort and redo it), which is safe; nothing is lost or doubled.
  */
+const exactlyOnce: PresetConfig = Object.freeze({
+  acks: 'all',
+  'enable.idempotence': true,
+  'max.in.flight.requests.per.connection': 5,
+  retries: 2147483647,
+  'transaction.timeout.ms': 10000,
+});
+
+/** The built-in presets by name. */
 export const presets: Readonly<Record<PresetName, PresetConfig>> = Object.freeze({
   throughput,
   latency,
   durable,
   lowMemory,
+  exactlyOnce,
 });
 
 /** Every preset name. */

@@ -158,6 +158,11 @@ export function resolveProducerConfig<K = unknown, V = unknown>(
     if (idempotenceOffBecause !== undefined) idempotence = false;
   }
 
+  if (transactionalId === null && presetNames.includes('exactlyOnce')) {
+    throw r.error('transactional.id', "a transactional.id with preset 'exactlyOnce'",
+      'The exactlyOnce preset is for transactions, which need an id of your own: stable across restarts of an instance, unique among instances running at once.');
+  }
+
   if (transactionalId !== null && !idempotence) {
     throw r.error('transactional.id', "no transactional.id unless idempotence is enabled",
       idempotenceOffBecause !== undefined

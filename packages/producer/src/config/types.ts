@@ -38,7 +38,7 @@ export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 
 /** Names of the built-in presets (see `presets.ts`). */
-export type PresetName = 'throughput' | 'latency' | 'durable' | 'lowMemory';
+export type PresetName = 'throughput' | 'latency' | 'durable' | 'lowMemory' | 'exactlyOnce';
 
 /**
  * How `partitioner.class` may be given:
