@@ -83,6 +83,11 @@ function runNodeTest(files, nodeFlags, tapFile) {
   const args = [
     '--test',
     '--test-concurrency=1',
+    // A file whose tests are done exits even if a failed test left a handle open (a producer
+    // not closed): a failure must fail the run, never hang it until CI's limit.
+    '--test-force-exit',
+    // And no single test may hang: the slowest (3-broker failover) take a minute or two.
+    '--test-timeout=600000',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
