@@ -20,6 +20,7 @@ import {
   IllegalStateError,
   KafkaProducer,
   ProducerFencedError,
+  TimeoutError,
   TransactionAbortableError,
   TransactionAbortedError,
   type ProducerRecord,
@@ -321,6 +322,49 @@ transactionSuite(
   false,
   process.env['KAFKA_OTHER_LINE'] === 'none' ? `KAFKA_OTHER_LINE=none: no ${OLD_LINE} broker` : false,
 );
+
+describe('closing a transactional producer', { timeout: 60_000 }, () => {
+  test('close() aborts an open transaction: the abort marker is written at once, read_committed readers see nothing', async () => {
+    const kafka = await ensureKafka();
+    const topic = uniqueTopicName('txn-close');
+    await createTopic(kafka.bootstrap, topic, { partitions: 1 });
+    const p = producer(kafka, { 'linger.ms': 60_000 });
+    await p.initTransactions();
+    await p.beginTransaction();
+    const written = p.send({ topic, value: 'written, then aborted by close' });
+    await p.flush();
+    await written;
+    // close() seals the open batch, so the Sender may send it before it sees the close (then the
+    // abort covers it) or fail it unsent: either way it is never committed.
+    const lingering = p.send({ topic, value: 'sent by close, or never' }).then(
+      () => 'written',
+      (err: unknown) => (err instanceof TransactionAbortedError ? 'aborted unsent' : String(err)),
+    );
+    await p.close();
+    const outcome = await lingering;
+    assert.ok(outcome === 'written' || outcome === 'aborted unsent', outcome);
+    // Without the abort the transaction would stay open until transaction.timeout.ms (60 s) and
+    // no marker would follow the records.
+    const dumped = await dumpLogSegments(kafka, topic, 0);
+    assert.deepEqual(
+      dumped.map((x) => (x.isControl ? 'marker' : 'data')),
+      outcome === 'written' ? ['data', 'data', 'marker'] : ['data', 'marker'],
+    );
+    assert.deepEqual(await readWithKcat(kafka.bootstrap, topic, { isolation: 'read_committed' }), []);
+  });
+
+  test('initTransactions() gives up after max.block.ms with a TimeoutError; other calls wait for it to be retried', async () => {
+    // Nothing listens on port 1: the coordinator is never found.
+    const p = new KafkaProducer({ 'bootstrap.servers': '127.0.0.1:1', 'transactional.id': uniqueTopicName('txn-timeout'), 'max.block.ms': 300 });
+    producers.push(p);
+    const started = Date.now();
+    await assert.rejects(p.initTransactions(), (err: unknown) => err instanceof TimeoutError && err.setting === 'max.block.ms');
+    assert.ok(Date.now() - started < 5000, 'bounded by max.block.ms');
+    await assert.rejects(p.beginTransaction(), (err: unknown) => err instanceof IllegalStateError && /initTransactions\(\) timed out/.test(err.message));
+    await assert.rejects(p.initTransactions(), TimeoutError, 'the same call waits for the same operation');
+    await p.close({ timeout: 1000 });
+  });
+});
 
 describe('transactional calls out of order are clear errors', { timeout: 60_000 }, () => {
   let kafka: KafkaCluster;

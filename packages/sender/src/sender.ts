@@ -246,7 +246,7 @@ export class Sender implements SenderControl {
   close(timeoutMs: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.closing = true;
-    this.transactions?.close();
+    this.transactions?.beginClose();
     this.accumulator.pollAnnouncements();
     this.accumulator.beginFlush(true);
     for (const [, list] of this.topicWaiters) {
@@ -931,10 +931,12 @@ export class Sender implements SenderControl {
     const cw = this.closeWaiter;
     if (cw === null) return;
     const acc = this.accumulator;
-    if (acc.incomplete > 0 && now < cw.deadline) {
+    // (A transactional producer also waits for its coordinator requests: the abort of an open transaction.)
+    if ((acc.incomplete > 0 || this.transactions?.busy === true) && now < cw.deadline) {
       this.wakeAt(cw.deadline);
       return;
     }
+    this.transactions?.close();
     // Time is up (or all is sent): fail what is left, in flight or not.
     for (const q of acc.partitionQueues()) {
       for (const b of [...q.batches]) {

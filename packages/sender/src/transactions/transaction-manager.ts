@@ -201,6 +201,9 @@ export class TransactionManager {
   /** Set while this manager fails batches itself, so that those failures are not new errors. */
   private failingBatches = false;
   private order = 0;
+  /** close() has begun: no new calls. */
+  private closing = false;
+  /** The Sender has stopped. */
   private closed = false;
 
   constructor(
@@ -294,9 +297,33 @@ export class TransactionManager {
     );
   }
 
-  /** The producer is closing: every waiting control call fails. */
+  /**
+   * The producer is closing: no new calls are taken, and a transaction still open is aborted
+   * (its batches not sent yet fail with TRANSACTION_ABORTED; Java aborts it at shutdown too,
+   * though only after sending them). A commit or abort under way goes on. The Sender waits
+   * while {@link busy}, then calls {@link close}.
+   */
+  beginClose(): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.currentState === 'IN_TRANSACTION' || this.currentState === 'ABORTABLE_ERROR') {
+      this.currentState = 'ABORTING_TRANSACTION';
+      this.lastError = null;
+      this.newPartitions.clear();
+      this.enqueue(this.endTxnRequest(false));
+    }
+    this.host.scheduleRun();
+  }
+
+  /** A coordinator request is still to be sent or answered (close waits for it). */
+  get busy(): boolean {
+    return !this.closed && this.currentState !== 'FATAL_ERROR' && (this.inFlight !== null || this.queue.length > 0);
+  }
+
+  /** The Sender stops: every call still waiting fails. */
   close(): void {
     if (this.closed) return;
+    this.closing = true;
     this.closed = true;
     const err = transactionFailure('CLOSED', `The transactional producer '${this.settings.transactionalId}' was closed.`);
     this.pendingTransition?.result.fail(err);
@@ -446,7 +473,7 @@ export class TransactionManager {
   }
 
   private ensureOpen(): void {
-    if (this.closed) throw transactionFailure('CLOSED', `The transactional producer '${this.settings.transactionalId}' is closing.`);
+    if (this.closing) throw transactionFailure('CLOSED', `The transactional producer '${this.settings.transactionalId}' is closing.`);
   }
 
   /** Fails when a blocking call timed out and was not repeated to its end (Java's throwIfPendingState). */
