@@ -111,7 +111,10 @@ test('buffer.memory exhausted: sends wait without blocking the event loop, then 
   await sleep(200);
   const appended = outcomes.filter((o) => o.error === null);
   const timedOut = outcomes.filter((o) => o.error !== null);
-  assert.ok(appended.length >= 30 && appended.length < records.length, `${appended.length} records fit in buffer.memory`);
+  // How many fit depends on timing: with linger.ms 0 the Sender drains (and so seals) a slab as
+  // soon as it sees it, up to max.in.flight, so a slab may hold a single record. Each of the 4
+  // slabs holds at least one, and not everything fits.
+  assert.ok(appended.length >= 4 && appended.length < records.length, `${appended.length} records fit in buffer.memory`);
   for (const o of timedOut) {
     assert.ok(o.error instanceof TimeoutError, `a TimeoutError, got ${o.error}`);
     assert.equal(o.error.setting, 'max.block.ms');

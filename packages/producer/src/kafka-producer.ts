@@ -238,7 +238,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
         return promise;
       }
     }
-    this.enqueue(record as ProducerRecord, success, failure, 'metadata');
+    // Behind other waiting sends (order is kept), or the topic is new.
+    this.enqueue(record as ProducerRecord, success, failure, this.topics.has(record.topic) ? 'memory' : 'metadata');
     return promise;
   }
 
@@ -492,7 +493,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
         );
       case LocalErrorCode.TRANSACTION_ABORTED:
         return new TransactionAbortedError(
-          `${count} record(s) for ${topic}-${partition} were not sent: their transaction was aborted first.`,
+          `${count} record(s) for ${topic}-${partition} were not sent: their transaction was aborted, or failed and must be aborted, first.`,
           { topic, partition },
         );
       case LocalErrorCode.RECORD_TOO_LARGE:
