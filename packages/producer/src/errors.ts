@@ -395,8 +395,9 @@ export class TransactionAbortableError extends KafkaError {
 }
 
 /**
- * The record was never sent: its transaction was aborted first (by `abortTransaction()`, or
- * because an error made the transaction abortable). Java's `TransactionAbortedException`.
+ * The record was never sent: its transaction was aborted first (by `abortTransaction()` or
+ * `close()`), or an earlier error made the transaction abortable (commitTransaction() then fails
+ * with that error as a {@link TransactionAbortableError}). Java's `TransactionAbortedException`.
  */
 export class TransactionAbortedError extends KafkaError {
   override name = 'TransactionAbortedError';

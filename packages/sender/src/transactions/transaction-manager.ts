@@ -610,14 +610,14 @@ export class TransactionManager {
   }
 
   /**
-   * Fails the batches that were never drained (Java's abortUndrainedBatches): with the error
-   * that made the transaction abortable, or TRANSACTION_ABORTED. Batches sent before (in flight
-   * or waiting to retry) complete on their own.
+   * Fails the batches that were never drained (Java's abortUndrainedBatches) with
+   * TRANSACTION_ABORTED. (Java gives them the error that made the transaction abortable; for a
+   * record that was never sent that reads as its own failure, e.g. a small record failing as too
+   * large. The cause is what the commit fails with.) Batches sent before, in flight or waiting
+   * to retry, complete on their own.
    */
   private abortUndrainedBatches(): void {
-    const cause = this.currentState === 'ABORTABLE_ERROR' ? this.lastError : null;
-    const code = cause !== null && cause.code > 0 ? cause.code : LocalErrorCode.TRANSACTION_ABORTED;
-    this.failBatches((b) => b.encoded === null && b.state !== BatchState.IN_FLIGHT, code);
+    this.failBatches((b) => b.encoded === null && b.state !== BatchState.IN_FLIGHT, LocalErrorCode.TRANSACTION_ABORTED);
   }
 
   /** FATAL_ERROR: every batch fails, in flight or not (Java's abortBatches). */
