@@ -26,7 +26,7 @@ interface Row {
 }
 
 /** The Vega-Lite spec of the chart, for the summaries given. */
-export function comparisonChartSpec(summaries: readonly ScenarioSummary[], title: string): TopLevelSpec {
+export function comparisonChartSpec(summaries: readonly ScenarioSummary[], title: { text: string; subtitle?: string | string[] }): TopLevelSpec {
   const rows: Row[] = summaries.flatMap((s) =>
     s.clients
       .filter((c) => c.runs > 0)
@@ -39,8 +39,13 @@ export function comparisonChartSpec(summaries: readonly ScenarioSummary[], title
       })),
   );
   // Log-scale bars need a floor to stand on: the power of ten below the smallest p99.
+  // and a ceiling, the power of ten above the largest, so that no bar runs into the frame; ticks
+  // and grid lines at the powers of ten between (the 2s and 3s between them crowd the axis).
   const smallest = Math.min(...rows.map((r) => r.p99Ms), 1);
   const floor = 10 ** Math.floor(Math.log10(smallest));
+  const ceiling = 10 ** Math.ceil(Math.log10(Math.max(...rows.map((r) => r.p99Ms), floor * 10)));
+  const decades: number[] = [];
+  for (let v = floor; v <= ceiling; v *= 10) decades.push(v);
   const clientOrder = CLIENT_NAMES.map((c) => CLIENT_LABELS[c]);
   const scenarioOrder = summaries.map((s) => s.scenario.label);
   const color = {
@@ -55,7 +60,7 @@ export function comparisonChartSpec(summaries: readonly ScenarioSummary[], title
   const xOffset = { field: 'client', type: 'nominal', sort: clientOrder } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, anchor: 'start' },
+    title: { ...title, anchor: 'start', subtitleColor: '#555' },
     data: { values: rows },
     config: { font: 'Helvetica, Arial, sans-serif', view: { stroke: null } },
     vconcat: [
@@ -81,7 +86,13 @@ export function comparisonChartSpec(summaries: readonly ScenarioSummary[], title
         encoding: {
           x,
           xOffset,
-          y: { field: 'p99Ms', type: 'quantitative', title: 'p99 ms', scale: { type: 'log', domainMin: floor } },
+          y: {
+            field: 'p99Ms',
+            type: 'quantitative',
+            title: 'p99 ms',
+            scale: { type: 'log', domain: [floor, ceiling], nice: false },
+            axis: { values: decades, format: ',~g' },
+          },
           y2: { datum: floor },
           color,
           tooltip: [{ field: 'client' }, { field: 'scenario' }, { field: 'p99Ms', format: '.2f' }],
@@ -92,7 +103,7 @@ export function comparisonChartSpec(summaries: readonly ScenarioSummary[], title
 }
 
 /** Renders the chart to an SVG document. */
-export async function renderComparisonChart(summaries: readonly ScenarioSummary[], title: string): Promise<string> {
+export async function renderComparisonChart(summaries: readonly ScenarioSummary[], title: { text: string; subtitle?: string | string[] }): Promise<string> {
   const vegaSpec = compile(comparisonChartSpec(summaries, title)).spec;
   const view = new View(parse(vegaSpec), { renderer: 'none' });
   try {

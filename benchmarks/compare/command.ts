@@ -21,9 +21,11 @@ import { runClient } from '../clients/runner.js';
 import { resultsDir } from '../paths.js';
 import { intOption, numberOption, parseCommandLine } from '../perf/args.js';
 import { ProgressBar, progressWanted } from '../perf/progress.js';
-import { fmt, machineFacts, timestamp, writeResultFile } from '../perf/report.js';
+import { loadavg } from 'node:os';
+import { fmt, machineFacts, sourceRevision, timestamp, writeResultFile } from '../perf/report.js';
 import { CLIENT_LABELS, CLIENT_NAMES, defaultWarmup, payloadPool, type ClientName, type Workload } from '../perf/workload.js';
 import { renderComparisonChart } from './chart.js';
+import { chartTitle, provenanceNote, type Provenance } from './provenance.js';
 import { isFixedRate, SCENARIOS } from './scenarios.js';
 import { summarize, type RunRecord, type ScenarioSummary } from './summary.js';
 import { comparisonTable } from './table.js';
@@ -111,6 +113,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
   const partitions = intOption(o.partitions, 'partitions', 6);
   const timeoutMs = intOption(o.timeout, 'timeout', 300) * 1000;
   const showProgress = progressWanted(o.progress === true);
+  const machine = await machineFacts();
   const started = Date.now();
 
   if (clients.includes('kafkajs') || clients.includes('confluent')) {
@@ -155,26 +158,32 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
 
   const minutes = (Date.now() - started) / 60_000;
   const table = comparisonTable(summaries);
-  const title = chartTitle(rounds);
   process.stdout.write(`\n${table}\n\n${rounds} round(s) per scenario, ${partitions} partitions, Kafka ${broker.version}; ${minutes.toFixed(1)} min.\n`);
   const notes = [...new Set(summaries.flatMap((s) => s.clients.flatMap((c) => c.notes.map((n) => `${CLIENT_LABELS[c.client]}: ${n}`))))];
   for (const note of notes) process.stdout.write(`note: ${note}\n`);
 
   const name = `compare-${timestamp()}`;
-  const json = await writeResultFile(name, {
-    kind: 'compare',
+  const provenance: Provenance = {
     at: new Date().toISOString(),
     minutes,
-    machine: await machineFacts(),
-    broker: { bootstrap: broker.bootstrap, version: broker.version, kind: broker.kind },
-    options: { quick, rounds, scale, clients, partitions, producerProps, preset: o.preset },
+    command: `npx -y pnpm@10 bench:compare${argv.filter((a) => a !== '--').map((a) => ` ${a}`).join('')}`,
+    revision: sourceRevision(),
+    machine: { ...(machine as unknown as Provenance['machine']), loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))) },
+    broker: { version: broker.version, kind: broker.kind },
+    options: { quick, rounds, scale, clients, partitions, ...(o.preset !== undefined ? { preset: o.preset } : {}) },
+  };
+  const json = await writeResultFile(name, {
+    kind: 'compare',
+    ...provenance,
+    broker: { bootstrap: broker.bootstrap, ...provenance.broker },
+    options: { ...provenance.options, producerProps },
     summaries,
     runs: allRuns,
   });
   const markdown = join(resultsDir, `${name}.md`);
-  await writeFile(markdown, `${table}\n`);
+  await writeFile(markdown, `${table}\n\n${provenanceNote(provenance)}\n`);
   const svg = join(resultsDir, `${name}.svg`);
-  await writeFile(svg, await renderComparisonChart(summaries, title));
+  await writeFile(svg, await renderComparisonChart(summaries, chartTitle(provenance)));
   for (const ext of ['json', 'md', 'svg']) await copyFile(join(resultsDir, `${name}.${ext}`), join(resultsDir, `compare-latest.${ext}`));
   if (o.publish !== undefined) await publish(join(resultsDir, name), o.publish);
   process.stderr.write(`results: ${json}\n         ${markdown}\n         ${svg}\n         (and compare-latest.*)\n`);
@@ -208,19 +217,15 @@ async function runOnce(
   }
 }
 
-function chartTitle(rounds: number): string {
-  return `Tandem and the clients users would pick instead (${rounds} round${rounds === 1 ? '' : 's'}, medians)`;
-}
-
 /** `--from FILE`: the table and chart of a saved comparison, written beside it. */
 async function redraw(file: string, publishTo: string | undefined): Promise<void> {
-  const saved = JSON.parse(await readFile(file, 'utf8')) as { kind?: string; summaries: ScenarioSummary[]; options: { rounds: number } };
+  const saved = JSON.parse(await readFile(file, 'utf8')) as Provenance & { kind?: string; summaries: ScenarioSummary[] };
   if (saved.kind !== 'compare') throw new Error(`${file} is not a comparison's JSON`);
   const table = comparisonTable(saved.summaries);
   process.stdout.write(`${table}\n`);
   const base = file.replace(/\.json$/, '');
-  await writeFile(`${base}.md`, `${table}\n`);
-  await writeFile(`${base}.svg`, await renderComparisonChart(saved.summaries, chartTitle(saved.options.rounds)));
+  await writeFile(`${base}.md`, `${table}\n\n${provenanceNote(saved)}\n`);
+  await writeFile(`${base}.svg`, await renderComparisonChart(saved.summaries, chartTitle(saved)));
   process.stderr.write(`wrote ${base}.md and ${base}.svg\n`);
   if (publishTo !== undefined) await publish(base, publishTo);
 }

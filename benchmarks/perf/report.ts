@@ -2,9 +2,10 @@
  * Printing and saving results: one run in kafka-producer-perf-test's words, and the JSON files
  * under benchmarks/results/.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resultsDir } from '../paths.js';
+import { repoRoot, resultsDir } from '../paths.js';
 import { CLIENT_LABELS, type PerfResult } from './workload.js';
 
 /** A number with thousands separators and `digits` decimals. */
@@ -57,6 +58,20 @@ export async function writeResultFile(name: string, data: unknown): Promise<stri
   const file = join(resultsDir, `${name}.json`);
   await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
+}
+
+/**
+ * The commit the measured code is at (short hash), with a warning when the packages' sources
+ * differ from it: a figure is only as reproducible as the code it measured. `unknown` outside git.
+ */
+export function sourceRevision(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--', 'packages').length > 0 ? `${commit} with uncommitted changes under packages/` : commit;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Facts about the machine, saved with every result. */

@@ -17,7 +17,6 @@
  * the configurations take turns in an order rotated each round, and the page shows medians.
  * Writes docs/presets.md (or `--out FILE`) and benchmarks/results/presets-<time>.json.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -28,7 +27,7 @@ import { median } from '../compare/summary.js';
 import { repoRoot } from '../paths.js';
 import { intOption, parseCommandLine } from '../perf/args.js';
 import { ProgressBar, progressWanted } from '../perf/progress.js';
-import { fmt, machineFacts, timestamp, writeResultFile } from '../perf/report.js';
+import { fmt, machineFacts, sourceRevision, timestamp, writeResultFile } from '../perf/report.js';
 import { defaultWarmup, payloadPool, type PerfResult, type Workload } from '../perf/workload.js';
 import { presetsPage, presetsTable, type ConfigMedians, type PresetsReport } from './page.js';
 import { DEFAULTS, whenToUse } from './uses.js';
@@ -187,7 +186,7 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
     kind: 'presets',
     at: new Date().toISOString(),
     command: commandLine(argv),
-    revision: revision(),
+    revision: sourceRevision(),
     minutes: (Date.now() - started) / 60_000,
     rounds,
     warmupSeconds,
@@ -347,15 +346,4 @@ function settingsOf(name: string): Record<string, unknown> {
 function commandLine(argv: readonly string[]): string {
   const args = argv.filter((a) => a !== '--');
   return `npx -y pnpm@10 bench:presets${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
-}
-
-/** The commit the measured code is at, and whether the producer's sources differ from it. */
-function revision(): string {
-  try {
-    const git = (...args: string[]): string => execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const commit = git('rev-parse', '--short', 'HEAD');
-    return git('status', '--porcelain', '--', 'packages').length > 0 ? `${commit} with uncommitted changes under packages/` : commit;
-  } catch {
-    return 'unknown';
-  }
 }
