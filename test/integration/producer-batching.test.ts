@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { KafkaProducer, RecordTooLargeError, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
 import { createTopic, dumpLogSegments, ensureKafka, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, failIfHeldOpen, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
 
@@ -28,6 +28,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(producers.map((p) => p.close({ timeout: 5000 }).catch(() => {})));
+  failIfHeldOpen('producer-batching.test');
 });
 
 /** Tracks whether a promise has settled, without awaiting it. */

@@ -19,7 +19,7 @@ import {
   uniqueTopicName,
   type KafkaCluster,
 } from '../kafka/index.js';
-import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, failIfHeldOpen, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
 
@@ -45,6 +45,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(producers.map((p) => p.close({ timeout: 5000 }).catch(() => {})));
+  failIfHeldOpen('producer-delivery.test');
 });
 
 /** Keys that stress the partitioner and the encoder: empty, non-ASCII, binary, long. */

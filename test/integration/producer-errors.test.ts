@@ -21,7 +21,7 @@ import {
   type RecordMetadata,
 } from '@tandem/producer';
 import { createTopic, ensureKafka, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, failIfHeldOpen, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 import { StallProxy } from '../support/stall-proxy.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
@@ -49,6 +49,7 @@ before(async () => {
 after(async () => {
   await Promise.all(producers.map((p) => p.close({ timeout: 2000 }).catch(() => {})));
   await Promise.all(proxies.map((p) => p.close()));
+  failIfHeldOpen('producer-errors.test');
 });
 
 interface Outcome {

@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads';
 import { KafkaProducer, ProducerClosedError, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
 import { runCommand } from '../kafka/command.js';
 import { createTopic, ensureKafka, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, failIfHeldOpen, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 import { StallProxy } from '../support/stall-proxy.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
@@ -45,6 +45,7 @@ before(async () => {
 after(async () => {
   await Promise.all(producers.map((p) => p.close({ timeout: 2000 }).catch(() => {})));
   await Promise.all(proxies.map((p) => p.close()));
+  failIfHeldOpen('producer-lifecycle.test');
 });
 
 /** The outcome of a send, captured without awaiting it. */
@@ -69,6 +70,8 @@ test('close() sends every buffered record (linger.ms notwithstanding) before it 
   const topic = uniqueTopicName('lifecycle-close');
   await createTopic(kafka.bootstrap, topic, { partitions: 2 });
   const p = producer({ 'linger.ms': 60_000 });
+  // Metadata first: sends still waiting for it at close() are the child-process test below.
+  await p.partitionsFor(topic);
   const records: Rec[] = [];
   for (let i = 0; i < 300; i++) records.push({ topic, key: `k${i % 13}`, value: `closing ${i}` });
   const results: Array<{ err: Error | null; md: RecordMetadata | null } | undefined> = [];
@@ -157,7 +160,7 @@ const producerEntry = import.meta.resolve('@tandem/producer');
  * Runs an ES module in a child node, from a file or (`eval`) as `node --input-type=module -e`;
  * it must exit by itself within `timeoutMs`.
  */
-async function child(code: string, timeoutMs = 40_000, how: 'file' | 'eval' = 'file') {
+async function child(code: string, timeoutMs = 30_000, how: 'file' | 'eval' = 'file') {
   const source = `import { KafkaProducer } from ${JSON.stringify(producerEntry)};\nconst bootstrap = ${JSON.stringify(kafka.bootstrap)};\n${code}`;
   if (how === 'eval') {
     const result = await runCommand(process.execPath, ['--input-type=module', '-e', source], { timeoutMs });
@@ -183,7 +186,7 @@ test('an idle producer does not keep the process alive: send, await, and the pro
     console.log(JSON.stringify(md));
     // No close(): an idle producer must not hold the event loop open.
   `);
-  assert.equal(r.timedOut, false, `the process did not exit by itself within 40 s (stdout: ${r.out.trim()})`);
+  assert.equal(r.timedOut, false, `the process did not exit by itself within 30 s (stdout: ${r.out.trim()})`);
   assert.equal(r.code, 0, `exit ${r.code ?? r.signal}: ${r.err}`);
   const md = JSON.parse(r.out.trim()) as RecordMetadata;
   assertReadBack(await readWithKcat(kafka.bootstrap, topic, { count: 1 }), [
@@ -201,12 +204,26 @@ test('a producer works in a script run as node --input-type=module -e (the worke
     await producer.close();
     console.log(md.offset);
   `,
-    40_000,
+    30_000,
     'eval',
   );
   assert.equal(r.timedOut, false, 'the process did not exit by itself');
   assert.equal(r.code, 0, `exit ${r.code ?? r.signal}: ${r.err.split('\n').slice(0, 6).join('\n')}`);
   assert.equal(r.out.trim(), '0');
+});
+
+test('close() called while sends still wait for metadata delivers them, and the process then exits by itself', async () => {
+  const topic = uniqueTopicName('lifecycle-close-waiting');
+  await createTopic(kafka.bootstrap, topic, { partitions: 1 });
+  const r = await child(`
+    const producer = new KafkaProducer({ 'bootstrap.servers': bootstrap });
+    const sends = [0, 1, 2].map((i) => producer.send({ topic: ${JSON.stringify(topic)}, value: 'waiting ' + i }));
+    await producer.close(); // no metadata yet: the three sends wait for it
+    console.log((await Promise.all(sends)).map((md) => md.offset).join(','));
+  `, 20_000);
+  assert.equal(r.timedOut, false, `the process did not exit by itself after close() (stdout: ${r.out.trim()})`);
+  assert.equal(r.code, 0, `exit ${r.code ?? r.signal}: ${r.err}`);
+  assert.equal(r.out.trim(), '0,1,2');
 });
 
 test('a producer never used does not keep the process alive either', async () => {

@@ -166,3 +166,21 @@ export function randomBytes(next: () => number, n: number): Buffer {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Call last in a test file's `after` hook, once every producer is closed: if anything still
+ * holds the event loop open `graceMs` later, the file fails (exit code 1) instead of hanging the
+ * test run. A closed or idle producer must not keep a process alive; a CI job that waits on one
+ * forever reports nothing at all. The timer is unref'd: a process that can exit, exits.
+ */
+export function failIfHeldOpen(file: string, graceMs = 15_000): void {
+  const timer = setTimeout(() => {
+    const resources = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap');
+    process.stderr.write(
+      `${file}: the process was still running ${graceMs / 1000} s after its tests ended, held open by ${JSON.stringify(resources)}. ` +
+        'A closed producer must let the process exit.\n',
+    );
+    process.exit(1);
+  }, graceMs);
+  timer.unref();
+}
