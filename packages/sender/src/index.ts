@@ -5,3 +5,4 @@
 export { Sender } from './sender.js';
 export { BrokerConnection, NetworkError } from './network/broker-connection.js';
 export { NetworkClient } from './network/network-client.js';
+export { TransactionManager, type TransactionHost, type TransactionSettings } from './transactions/transaction-manager.js';
