@@ -45,6 +45,11 @@ export interface Workload {
   producerProps: Record<string, string>;
   /** A Tandem config preset (Tandem only; other clients reject a run with one). */
   preset?: string | undefined;
+  /**
+   * A transactional Tandem producer (`transactional.id` set) commits this often, in ms
+   * (default 100, Kafka Streams' exactly-once commit interval). Ignored otherwise.
+   */
+  transactionIntervalMs?: number | undefined;
 }
 
 /** Latency percentiles from send() to the acknowledgement, in milliseconds. */

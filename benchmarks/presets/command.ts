@@ -13,7 +13,10 @@
  * - a fixed rate: 100,000 records offered at 20,000/s, for send-to-ack latency at a load every
  *   preset sustains (flat out, latency only measures how deep the queue is).
  *
- * Nothing else is set: a preset's figures are what a user who picks it gets. Over several rounds
+ * Nothing else is set: a preset's figures are what a user who picks it gets; but a transactional
+ * preset (exactlyOnce) gets the `transactional.id` it cannot run without, and then runs as an
+ * exactly-once application does, a transaction committed every 100 ms (clients/tandem.ts).
+ * Over several rounds
  * the configurations take turns in an order rotated each round, and the page shows medians.
  * Writes docs/presets.md (or `--out FILE`) and benchmarks/results/presets-<time>.json.
  */
@@ -111,6 +114,7 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
   const configs = o.presets?.split(',').map((s) => s.trim()) ?? all;
   for (const c of configs) if (!all.includes(c)) throw new Error(`--presets: unknown "${c}" (expected ${all.join(', ')})`);
   const runnable = configs.filter((c) => whyNotMeasured(c) === undefined);
+  const runId = `${process.pid}-${Date.now().toString(36)}`;
   for (const c of configs) {
     const why = whyNotMeasured(c);
     if (why !== undefined) process.stderr.write(`[presets] ${c}: not measured (${why})\n`);
@@ -171,7 +175,7 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
             warmupRecords: defaultWarmup(w.records),
             payloadFile,
             throughput: w.throughput,
-            producerProps: {},
+            producerProps: extraProps(config, runId),
             preset: config === DEFAULTS ? undefined : config,
           };
           runs.push(await runOnce(round, rounds, config, kind, workload, broker.version, timeoutMs, showProgress));
@@ -296,27 +300,33 @@ function medians(name: string, runs: readonly PresetRun[]): ConfigMedians {
   };
 }
 
-const TRANSACTIONAL =
-  "transactional: it needs a transactional.id of the application's and transactions around its sends, which this workload does not run";
-
-/** The config of the producer a configuration runs: the preset alone, nothing else set. */
-function configOf(name: string): Parameters<typeof resolveProducerConfig>[0] {
-  return { 'bootstrap.servers': 'localhost:9092', ...(name === DEFAULTS ? {} : { preset: name as never }) };
+/** The config of the producer a configuration runs: the preset alone, plus what {@link extraProps} must add. */
+function configOf(name: string, props: Record<string, string> = {}): Parameters<typeof resolveProducerConfig>[0] {
+  return { ...props, 'bootstrap.servers': 'localhost:9092', ...(name === DEFAULTS ? {} : { preset: name as never }) };
 }
 
 /**
- * Why a configuration cannot run the plain send workload, or undefined when it can: a preset
- * that needs more than itself (a transactional one needs a `transactional.id` of the user's,
- * and transactions around its sends) is listed, with the reason, but not measured.
+ * What a configuration needs besides its preset to run at all: a transactional one (exactlyOnce)
+ * needs a `transactional.id` of the application's. With one, the Tandem driver runs every record
+ * inside a transaction and commits every 100 ms (see clients/tandem.ts).
  */
+function extraProps(name: string, runId: string): Record<string, string> {
+  try {
+    resolveProducerConfig(configOf(name));
+    return {};
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.includes('transactional.id') ? { 'transactional.id': `bench-presets-${name}-${runId}` } : {};
+  }
+}
+
+/** Why a configuration cannot run this workload even with {@link extraProps}, or undefined when it can. */
 function whyNotMeasured(name: string): string | undefined {
   try {
-    const config = resolveProducerConfig(configOf(name)) as unknown as Record<string, unknown>;
-    const transactionalId = config['transactional.id'];
-    return transactionalId === undefined || transactionalId === null || transactionalId === '' ? undefined : TRANSACTIONAL;
+    resolveProducerConfig(configOf(name, extraProps(name, 'check')));
+    return undefined;
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return message.includes('transactional.id') ? TRANSACTIONAL : `it does not configure a producer on its own (${message})`;
+    return `it does not configure a producer on its own (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
   }
 }
 
