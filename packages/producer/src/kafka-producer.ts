@@ -547,7 +547,14 @@ export class KafkaProducer<K = unknown, V = unknown> {
         if (this.waiting.length > 0) {
           const drained = new Promise<void>((resolve) => this.waitingDrained.push(resolve));
           const left = deadline - Date.now();
-          await Promise.race([drained, delay(Math.min(Math.max(0, left), MAX_TIMER_MS))]);
+          // The timer must not outlive the race: with no timeout it would hold the process
+          // alive for 24.8 days after close().
+          let timer: NodeJS.Timeout | undefined;
+          const timedOut = new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, Math.min(Math.max(0, left), MAX_TIMER_MS));
+          });
+          await Promise.race([drained, timedOut]);
+          clearTimeout(timer);
         }
         for (const w of this.waiting.clear()) {
           fail(w.success, w.failure, new ProducerClosedError('The producer was closed before the record could be buffered (close timeout).'));
@@ -825,9 +832,6 @@ function fail(success: Settler, failure: ((err: Error) => void) | null, err: Err
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function safely(fn: () => unknown): Promise<void> {
   try {

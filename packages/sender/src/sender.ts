@@ -376,8 +376,9 @@ export class Sender implements SenderControl {
     if (this.transactions !== null) nextWake = Math.min(nextWake, this.transactions.run(now));
     if (this.pidState === 'ready' || this.pidState === 'disabled') {
       nextWake = Math.min(nextWake, this.drain(now));
-    } else if (acc.incomplete > 0 && this.pidState !== 'reset') {
-      // ('reset' waits for responses, each of which schedules a run.)
+    } else if (acc.incomplete > 0 && this.pidState === 'none') {
+      // Waiting to retry InitProducerId. ('pending' and 'reset' wait for responses, each of
+      // which schedules a run: a timer here would wake the loop every millisecond.)
       nextWake = Math.min(nextWake, Math.max(now + 1, this.pidRetryAtMs));
     }
     acc.publishCompletions();
