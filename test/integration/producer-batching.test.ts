@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { KafkaProducer, RecordTooLargeError, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
 import { createTopic, dumpLogSegments, ensureKafka, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, failIfHeldOpen, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, failIfHeldOpen, randomBytes, seeded, sendAll, sleep, within, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
 
@@ -76,7 +76,7 @@ test('batch.size: a full batch goes at once without waiting for linger.ms; the r
   for (let i = 0; i < 45; i++) records.push({ topic, key: `k${i}`, value: `record ${i} `.padEnd(100, '.') });
   const sends = records.map((r) => track(p.send(r)));
   // ~8 records fill a 1 KiB batch: the first ones are acknowledged long before linger.ms (60 s).
-  const firstFull = await Promise.race([Promise.all(sends.slice(0, 5).map((s) => s.promise)), sleep(20_000).then(() => null)]);
+  const firstFull = await within(Promise.all(sends.slice(0, 5).map((s) => s.promise)), 20_000, null);
   assert.ok(firstFull !== null, 'records of a full batch were not sent within 20 s (linger.ms is 60 s): batch.size did not trigger');
   await sleep(300);
   assert.equal(sends.at(-1)!.settled, false, 'the last, partly filled batch still lingers');
@@ -230,7 +230,7 @@ test('buffer.memory exhausted by lingering batches: they are sent at once (Java\
   await p.partitionsFor(topic);
   const records: Rec[] = [0, 1, 2, 3, 4].map((i) => ({ topic, partition: i, value: `partition ${i}` }));
   const sends = records.map((r) => track(p.send(r)));
-  const firstFour = await Promise.race([Promise.all(sends.slice(0, 4).map((s) => s.promise)), sleep(20_000).then(() => null)]);
+  const firstFour = await within(Promise.all(sends.slice(0, 4).map((s) => s.promise)), 20_000, null);
   assert.ok(firstFour !== null, 'the four lingering batches were not sent although a send was waiting for memory');
   assert.equal(sends[4]!.settled, false, 'the fifth record is now in a batch of its own, lingering');
   await p.flush();

@@ -162,6 +162,20 @@ export function randomBytes(next: () => number, n: number): Buffer {
   return b;
 }
 
+/**
+ * `promise`'s value, or `timedOut` if it has not settled within `ms`. The timer is cleared
+ * either way (a bare `Promise.race` with a sleep leaves the sleep holding the process open).
+ */
+export async function within<T, U>(promise: Promise<T>, ms: number, timedOut: U): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<U>((resolve) => (timer = setTimeout(() => resolve(timedOut), ms)));
+  try {
+    return await Promise.race([promise, expiry]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
