@@ -8,7 +8,6 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { KafkaProducer, partitionForKey, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
-import { preloadCodec } from '@tandem/protocol';
 import {
   createTopic,
   dumpLogSegments,
@@ -35,12 +34,6 @@ function producer(config: Record<string, unknown>): KafkaProducer {
 
 before(async () => {
   kafka = await ensureKafka();
-  // WORKAROUND, not a fix: a Sender worker that loaded @napi-rs/snappy crashes the whole process
-  // (SIGSEGV) when it exits, unless the main thread loaded the module too (napi-rs,
-  // Brooooooklyn/snappy#83). Loading it here keeps this file's results; the bug itself is what
-  // 'a producer of every codec closes and its process exits cleanly' in
-  // producer-lifecycle.test.ts asserts, in a child process.
-  preloadCodec('snappy');
 });
 
 after(async () => {
