@@ -215,7 +215,7 @@ async function writePage(out: string, report: PresetsReport): Promise<void> {
 /**
  * `--from FILE`: the page of a saved run, its figures recomputed from its runs, so that a change
  * to the page (or to the one-line uses) needs no new measurement. The command, date, machine and
- * each preset's settings stay those of the run.
+ * each preset's settings stay those of the run; a preset added since is listed as not measured.
  */
 async function redraw(file: string, out: string | undefined): Promise<void> {
   const saved = JSON.parse(await readFile(file, 'utf8')) as PresetsReport & { runs: PresetRun[] };
@@ -227,6 +227,14 @@ async function redraw(file: string, out: string | undefined): Promise<void> {
     const { settings, bufferMemory, skipped } = c;
     return { ...figures, settings, bufferMemory, ...(skipped !== undefined ? { skipped } : {}) };
   });
+  // A preset added since the run is listed, unmeasured, rather than missing from the page.
+  for (const name of Object.keys(presets)) {
+    if (configs.some((c) => c.name === name)) continue;
+    configs.push({
+      ...medians(name, []),
+      skipped: `added to the presets after this run: \`npx -y pnpm@10 bench:presets\` measures it`,
+    });
+  }
   const report: PresetsReport = { ...rest, configs };
   process.stdout.write(`${presetsTable(report)}\n`);
   if (out !== undefined) await writePage(out, report);
