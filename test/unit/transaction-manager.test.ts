@@ -124,11 +124,14 @@ function setup(options: { transactionVersion?: number; initProducerIdVersion?: n
       scheduleRun: () => {
         if (scheduled) return;
         scheduled = true;
-        setImmediate(() => {
+        // As the Sender does: run, and when run() names a time, run again then (and again,
+        // if a timer fired a millisecond early and run() names the same time once more).
+        const runNow = (): void => {
           scheduled = false;
           const next = tm.run(Date.now());
-          if (next !== Infinity) setTimeout(() => tm.run(Date.now()), Math.max(0, next - Date.now()));
-        });
+          if (next !== Infinity) setTimeout(runNow, Math.max(1, next - Date.now()));
+        };
+        setImmediate(runNow);
       },
     },
   );
