@@ -153,3 +153,18 @@ export interface ControlFailure {
 export type AppEventMessage =
   | { readonly type: 'topicChanged'; readonly view: TopicView }
   | { readonly type: 'fatal'; readonly message: string };
+
+/**
+ * The states of a transactional producer, with the Java client's names
+ * (TransactionManager.State). The Sender's TransactionManager holds the state; the app side
+ * reads it from control-call failures (`ILLEGAL_STATE:<STATE>`).
+ */
+export type TransactionState =
+  | 'UNINITIALIZED'
+  | 'INITIALIZING'
+  | 'READY'
+  | 'IN_TRANSACTION'
+  | 'COMMITTING_TRANSACTION'
+  | 'ABORTING_TRANSACTION'
+  | 'ABORTABLE_ERROR'
+  | 'FATAL_ERROR';

@@ -19,20 +19,9 @@ import {
   TimeoutError,
   TransactionAbortableError,
 } from '../errors.js';
+import type { TransactionState } from '@tandem/shared-memory';
 
-/**
- * The states of a transactional producer, with the Java client's names (see
- * {@link IllegalStateError.state}).
- */
-export type TransactionState =
-  | 'UNINITIALIZED'
-  | 'INITIALIZING'
-  | 'READY'
-  | 'IN_TRANSACTION'
-  | 'COMMITTING_TRANSACTION'
-  | 'ABORTING_TRANSACTION'
-  | 'ABORTABLE_ERROR'
-  | 'FATAL_ERROR';
+export type { TransactionState } from '@tandem/shared-memory';
 
 const STATES = new Set<string>([
   'UNINITIALIZED',

@@ -15,17 +15,9 @@
  * ABORTING_TRANSACTION goes back to INITIALIZING when the epoch must be bumped after the abort
  * (KIP-360: InitProducerId with the current producer id and epoch).
  */
+import type { TransactionState } from '@tandem/shared-memory';
 
-/** A transaction manager's state (Java's TransactionManager.State names). */
-export type TransactionState =
-  | 'UNINITIALIZED'
-  | 'INITIALIZING'
-  | 'READY'
-  | 'IN_TRANSACTION'
-  | 'COMMITTING_TRANSACTION'
-  | 'ABORTING_TRANSACTION'
-  | 'ABORTABLE_ERROR'
-  | 'FATAL_ERROR';
+export type { TransactionState } from '@tandem/shared-memory';
 
 /** Whether `from` may move to `to` (Java's State#isTransitionValid). */
 export function isTransitionValid(from: TransactionState, to: TransactionState): boolean {
