@@ -19,8 +19,8 @@ import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '
 import { ensurePeers } from '../clients/peers.js';
 import { runClient } from '../clients/runner.js';
 import { resultsDir } from '../paths.js';
-import { intOption, numberOption, parseCommandLine } from '../perf/args.js';
-import { ProgressBar, progressWanted } from '../perf/progress.js';
+import { intOption, numberOption, parseCommandLine, runOptionTable, runSettings, usage, type OptionTable } from '../perf/args.js';
+import { ProgressBar } from '../perf/progress.js';
 import { loadavg } from 'node:os';
 import { fmt, machineFacts, sourceRevision, timestamp, writeResultFile } from '../perf/report.js';
 import { CLIENT_LABELS, CLIENT_NAMES, defaultWarmup, payloadPool, type ClientName, type Workload } from '../perf/workload.js';
@@ -30,42 +30,29 @@ import { isFixedRate, SCENARIOS } from './scenarios.js';
 import { summarize, type RunRecord, type ScenarioSummary } from './summary.js';
 import { comparisonTable } from './table.js';
 
-export const COMPARE_USAGE = `usage: bench compare [options]
+/** The options of `bench compare`, in the order its `--help` lists them. */
+const COMPARE_OPTIONS = {
+  quick: { type: 'boolean', help: '1 round, a third of the records (a few minutes)' },
+  rounds: { type: 'string', value: 'N', help: 'rounds per scenario (default 3; 1 with --quick)' },
+  scale: { type: 'string', value: 'X', help: "multiply every scenario's record count by X" },
+  clients: { type: 'string', value: 'A,B,...', help: `which clients (default: ${CLIENT_NAMES.join(',')})` },
+  scenarios: { type: 'string', value: 'ID,...', help: 'which scenarios (default: all; --list shows them)' },
+  list: { type: 'boolean', help: 'print the scenarios and exit' },
+  from: { type: 'string', value: 'FILE', help: "print the table and redraw the chart of an earlier comparison's JSON" },
+  publish: {
+    type: 'string',
+    value: 'DIR',
+    help: 'also copy the table (.md) and chart (.svg) to DIR as comparison.{md,svg}, e.g. for the README',
+  },
+  'producer-props': { type: 'string', value: 'K=V ...', help: 'extra producer properties for every client' },
+  preset: { type: 'string', value: 'NAME', help: "a preset for Tandem's runs" },
+  ...runOptionTable({
+    partitions: "partitions of each scenario's topic (default 6)",
+    timeout: 'give up on one client run after this long (default 300)',
+  }),
+} as const satisfies OptionTable;
 
-  --quick                  1 round, a third of the records (a few minutes)
-  --rounds N               rounds per scenario (default 3; 1 with --quick)
-  --scale X                multiply every scenario's record count by X
-  --clients A,B,...        which clients (default: ${CLIENT_NAMES.join(',')})
-  --scenarios ID,...       which scenarios (default: all; --list shows them)
-  --list                   print the scenarios and exit
-  --from FILE              print the table and redraw the chart of an earlier comparison's JSON
-  --publish DIR            also copy the table (.md) and chart (.svg) to DIR as comparison.{md,svg}, e.g. for the README
-  --producer-props K=V ... extra producer properties for every client
-  --preset NAME            a preset for Tandem's runs
-  --partitions N           partitions of each scenario's topic (default 6)
-  --bootstrap HOST:PORT    the cluster (default: KAFKA_BOOTSTRAP, else the "bench" harness broker, started on demand)
-  --keep-broker            leave a harness broker this command started running
-  --progress               draw progress even when stderr is not a terminal
-  --timeout SECONDS        give up on one client run after this long (default 300)
-`;
-
-interface CompareOptions {
-  quick?: boolean;
-  rounds?: string;
-  scale?: string;
-  clients?: string;
-  scenarios?: string;
-  list?: boolean;
-  from?: string;
-  publish?: string;
-  preset?: string;
-  partitions?: string;
-  bootstrap?: string;
-  'keep-broker'?: boolean;
-  progress?: boolean;
-  timeout?: string;
-  help?: boolean;
-}
+export const COMPARE_USAGE = usage('compare', COMPARE_OPTIONS);
 
 /** The first client of round `round`'s order: the list rotated by the round number. */
 function rotate<T>(items: readonly T[], by: number): T[] {
@@ -74,23 +61,7 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 }
 
 export async function compareCommand(argv: readonly string[]): Promise<void> {
-  const { values: o, producerProps } = parseCommandLine<CompareOptions>(argv, {
-    quick: { type: 'boolean' },
-    rounds: { type: 'string' },
-    scale: { type: 'string' },
-    clients: { type: 'string' },
-    scenarios: { type: 'string' },
-    list: { type: 'boolean' },
-    from: { type: 'string' },
-    publish: { type: 'string' },
-    preset: { type: 'string' },
-    partitions: { type: 'string' },
-    bootstrap: { type: 'string' },
-    'keep-broker': { type: 'boolean' },
-    progress: { type: 'boolean' },
-    timeout: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values: o, producerProps } = parseCommandLine(argv, COMPARE_OPTIONS);
   if (o.help === true) {
     process.stdout.write(COMPARE_USAGE);
     return;
@@ -110,9 +81,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
   const wanted = o.scenarios?.split(',').map((s) => s.trim());
   const scenarios = wanted === undefined ? [...SCENARIOS] : SCENARIOS.filter((s) => wanted.includes(s.id));
   if (scenarios.length === 0) throw new Error(`--scenarios ${o.scenarios}: none of them exists (see --list)`);
-  const partitions = intOption(o.partitions, 'partitions', 6);
-  const timeoutMs = intOption(o.timeout, 'timeout', 300) * 1000;
-  const showProgress = progressWanted(o.progress === true);
+  const { bootstrap, keepBroker, partitions, timeoutMs, showProgress } = runSettings(o, 300);
   const machine = await machineFacts();
   const started = Date.now();
 
@@ -124,7 +93,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
       process.stderr.write(`[peers] ${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
-  const broker = await acquireBroker(o.bootstrap);
+  const broker = await acquireBroker(bootstrap);
   const summaries: ScenarioSummary[] = [];
   const allRuns: Array<{ scenario: string; topic: string; workload: Workload; runs: RunRecord[] }> = [];
   try {
@@ -153,7 +122,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
       allRuns.push({ scenario: scenario.id, topic, workload, runs });
     }
   } finally {
-    await releaseBroker(broker, o['keep-broker'] === true);
+    await releaseBroker(broker, keepBroker);
   }
 
   const minutes = (Date.now() - started) / 60_000;

@@ -12,66 +12,39 @@ import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '
 import { runClient } from '../clients/runner.js';
 import { ensurePeers } from '../clients/peers.js';
 import { resultsDir } from '../paths.js';
-import { intOption, numberOption, parseCommandLine } from './args.js';
-import { ProgressBar, progressWanted } from './progress.js';
+import { intOption, numberOption, parseCommandLine, runOptionTable, runSettings, usage, type OptionTable } from './args.js';
+import { ProgressBar } from './progress.js';
 import { describeResult, machineFacts, timestamp, writeResultFile } from './report.js';
 import { CLIENT_NAMES, defaultWarmup, payloadPool, type ClientName, type Workload } from './workload.js';
 
-export const PERF_USAGE = `usage: bench perf [options]
+/** The options every bench command shares, in perf's words; taken apart so that --help lists --cpu-prof before --timeout. */
+const { timeout: timeoutOption, help: helpOption, ...runOptions } = runOptionTable({
+  partitions: 'partitions of a topic it creates (default 6)',
+  timeout: 'give up on a client after this long (default 600)',
+  progress: 'draw the progress bar even when stderr is not a terminal',
+});
 
-  --client NAME            tandem (default), kafkajs, confluent or java
-  --topic NAME             topic to produce to (created with --partitions if missing; default: a fresh one)
-  --num-records N          records to send, warm-up included (default 1000000)
-  --record-size BYTES      payload size: random upper-case letters, as ProducerPerformance's (default 100)
-  --payload-file FILE      payloads to send in turn instead, one per line (UTF-8)
-  --throughput N           offered rate in records/s; -1 sends flat out (default -1)
-  --producer-props K=V ... producer properties in Kafka's dotted keys (translated for each client)
-  --preset NAME            a Tandem preset: throughput, latency, durable, lowMemory
-  --warmup-records N       records left out of throughput and latency (default 10%, at most 50000)
-  --partitions N           partitions of a topic it creates (default 6)
-  --bootstrap HOST:PORT    the cluster (default: KAFKA_BOOTSTRAP, else the "bench" harness broker, started on demand)
-  --keep-broker            leave a harness broker this command started running
-  --progress               draw the progress bar even when stderr is not a terminal
-  --cpu-prof               write a V8 CPU profile of a Node.js client to benchmarks/results/
-  --timeout SECONDS        give up on a client after this long (default 600)
-`;
+/** The options of `bench perf` (kafka-producer-perf-test's, and more), in the order its `--help` lists them. */
+const PERF_OPTIONS = {
+  client: { type: 'string', value: 'NAME', help: 'tandem (default), kafkajs, confluent or java' },
+  topic: { type: 'string', value: 'NAME', help: 'topic to produce to (created with --partitions if missing; default: a fresh one)' },
+  'num-records': { type: 'string', value: 'N', help: 'records to send, warm-up included (default 1000000)' },
+  'record-size': { type: 'string', value: 'BYTES', help: "payload size: random upper-case letters, as ProducerPerformance's (default 100)" },
+  'payload-file': { type: 'string', value: 'FILE', help: 'payloads to send in turn instead, one per line (UTF-8)' },
+  throughput: { type: 'string', value: 'N', help: 'offered rate in records/s; -1 sends flat out (default -1)' },
+  'producer-props': { type: 'string', value: 'K=V ...', help: "producer properties in Kafka's dotted keys (translated for each client)" },
+  preset: { type: 'string', value: 'NAME', help: 'a Tandem preset: throughput, latency, durable, lowMemory' },
+  'warmup-records': { type: 'string', value: 'N', help: 'records left out of throughput and latency (default 10%, at most 50000)' },
+  ...runOptions,
+  'cpu-prof': { type: 'boolean', help: 'write a V8 CPU profile of a Node.js client to benchmarks/results/' },
+  timeout: timeoutOption,
+  help: helpOption,
+} as const satisfies OptionTable;
 
-interface PerfOptions {
-  client?: string;
-  topic?: string;
-  'num-records'?: string;
-  'record-size'?: string;
-  'payload-file'?: string;
-  throughput?: string;
-  preset?: string;
-  'warmup-records'?: string;
-  partitions?: string;
-  bootstrap?: string;
-  'keep-broker'?: boolean;
-  progress?: boolean;
-  'cpu-prof'?: boolean;
-  timeout?: string;
-  help?: boolean;
-}
+export const PERF_USAGE = usage('perf', PERF_OPTIONS);
 
 export async function perfCommand(argv: readonly string[]): Promise<void> {
-  const { values: o, producerProps } = parseCommandLine<PerfOptions>(argv, {
-    client: { type: 'string' },
-    topic: { type: 'string' },
-    'num-records': { type: 'string' },
-    'record-size': { type: 'string' },
-    'payload-file': { type: 'string' },
-    throughput: { type: 'string' },
-    preset: { type: 'string' },
-    'warmup-records': { type: 'string' },
-    partitions: { type: 'string' },
-    bootstrap: { type: 'string' },
-    'keep-broker': { type: 'boolean' },
-    progress: { type: 'boolean' },
-    'cpu-prof': { type: 'boolean' },
-    timeout: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values: o, producerProps } = parseCommandLine(argv, PERF_OPTIONS);
   if (o.help === true) {
     process.stdout.write(PERF_USAGE);
     return;
@@ -85,11 +58,10 @@ export async function perfCommand(argv: readonly string[]): Promise<void> {
   if (warmupRecords >= numRecords) throw new Error('--warmup-records must be fewer than --num-records');
   const payloadFile = o['payload-file'] ?? (await payloadPool(intOption(o['record-size'], 'record-size', 100)));
   const throughput = numberOption(o.throughput, 'throughput', -1);
-  const partitions = intOption(o.partitions, 'partitions', 6);
-  const timeoutMs = intOption(o.timeout, 'timeout', 600) * 1000;
+  const { bootstrap, keepBroker, partitions, timeoutMs, showProgress } = runSettings(o, 600);
 
   if (client === 'kafkajs' || client === 'confluent') await ensurePeers();
-  const broker = await acquireBroker(o.bootstrap);
+  const broker = await acquireBroker(bootstrap);
   try {
     const topic = o.topic ?? (await freshTopicName('bench-perf'));
     await createBenchTopic(broker, topic, partitions, true);
@@ -103,7 +75,7 @@ export async function perfCommand(argv: readonly string[]): Promise<void> {
       producerProps,
       preset: o.preset,
     };
-    const bar = new ProgressBar(client, numRecords, progressWanted(o.progress === true));
+    const bar = new ProgressBar(client, numRecords, showProgress);
     const result = await runClient(
       client,
       workload,
@@ -122,6 +94,6 @@ export async function perfCommand(argv: readonly string[]): Promise<void> {
     });
     process.stderr.write(`results: ${file}\n`);
   } finally {
-    await releaseBroker(broker, o['keep-broker'] === true);
+    await releaseBroker(broker, keepBroker);
   }
 }

@@ -28,46 +28,30 @@ import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '
 import { runClient } from '../clients/runner.js';
 import { median } from '../compare/summary.js';
 import { repoRoot } from '../paths.js';
-import { intOption, parseCommandLine } from '../perf/args.js';
-import { ProgressBar, progressWanted } from '../perf/progress.js';
+import { intOption, parseCommandLine, runOptionTable, runSettings, usage, type OptionTable } from '../perf/args.js';
+import { ProgressBar } from '../perf/progress.js';
 import { fmt, machineFacts, sourceRevision, timestamp, writeResultFile } from '../perf/report.js';
 import { defaultWarmup, payloadPool, type PerfResult, type Workload } from '../perf/workload.js';
 import { presetsPage, presetsTable, type ConfigMedians, type PresetsReport } from './page.js';
 import { DEFAULTS, whenToUse } from './uses.js';
 
-export const PRESETS_USAGE = `usage: bench presets [options]
+/** The options of `bench presets`, in the order its `--help` lists them. */
+const PRESETS_OPTIONS = {
+  rounds: { type: 'string', value: 'N', help: 'rounds; every figure is the median over them (default 3)' },
+  'num-records': { type: 'string', value: 'N', help: 'records of the flat-out run (default 500000)' },
+  rate: { type: 'string', value: 'N', help: 'offered rate of the latency run, records/s (default 20000)' },
+  'rate-records': { type: 'string', value: 'N', help: 'records of the latency run (default 100000)' },
+  'record-size': { type: 'string', value: 'BYTES', help: 'payload size (default 100)' },
+  presets: { type: 'string', value: 'A,B,...', help: `which configurations (default: ${DEFAULTS} and every preset)` },
+  out: { type: 'string', value: 'FILE', help: 'the page to write (default docs/presets.md); - prints the table only' },
+  from: { type: 'string', value: 'FILE', help: "redraw the page from an earlier run's JSON (benchmarks/results/presets-*.json)" },
+  ...runOptionTable({
+    partitions: 'partitions of the topics (default 6)',
+    timeout: 'give up on one run after this long (default 300)',
+  }),
+} as const satisfies OptionTable;
 
-  --rounds N               rounds; every figure is the median over them (default 3)
-  --num-records N          records of the flat-out run (default 500000)
-  --rate N                 offered rate of the latency run, records/s (default 20000)
-  --rate-records N         records of the latency run (default 100000)
-  --record-size BYTES      payload size (default 100)
-  --presets A,B,...        which configurations (default: ${DEFAULTS} and every preset)
-  --out FILE               the page to write (default docs/presets.md); - prints the table only
-  --from FILE              redraw the page from an earlier run's JSON (benchmarks/results/presets-*.json)
-  --partitions N           partitions of the topics (default 6)
-  --bootstrap HOST:PORT    the cluster (default: KAFKA_BOOTSTRAP, else the "bench" harness broker, started on demand)
-  --keep-broker            leave a harness broker this command started running
-  --progress               draw progress even when stderr is not a terminal
-  --timeout SECONDS        give up on one run after this long (default 300)
-`;
-
-interface PresetsOptions {
-  rounds?: string;
-  'num-records'?: string;
-  rate?: string;
-  'rate-records'?: string;
-  'record-size'?: string;
-  presets?: string;
-  out?: string;
-  from?: string;
-  partitions?: string;
-  bootstrap?: string;
-  'keep-broker'?: boolean;
-  progress?: boolean;
-  timeout?: string;
-  help?: boolean;
-}
+export const PRESETS_USAGE = usage('presets', PRESETS_OPTIONS);
 
 /** How long the unreported warm-up runs load the broker before round 1 (at least one run). */
 const WARMUP_MS = 15_000;
@@ -88,22 +72,7 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 }
 
 export async function presetsCommand(argv: readonly string[]): Promise<void> {
-  const { values: o } = parseCommandLine<PresetsOptions>(argv, {
-    rounds: { type: 'string' },
-    'num-records': { type: 'string' },
-    rate: { type: 'string' },
-    'rate-records': { type: 'string' },
-    'record-size': { type: 'string' },
-    presets: { type: 'string' },
-    out: { type: 'string' },
-    from: { type: 'string' },
-    partitions: { type: 'string' },
-    bootstrap: { type: 'string' },
-    'keep-broker': { type: 'boolean' },
-    progress: { type: 'boolean' },
-    timeout: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values: o } = parseCommandLine(argv, PRESETS_OPTIONS);
   if (o.help === true) {
     process.stdout.write(PRESETS_USAGE);
     return;
@@ -125,14 +94,12 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
   const rate = intOption(o.rate, 'rate', 20_000);
   const rateRecords = intOption(o['rate-records'], 'rate-records', 100_000);
   const recordSize = intOption(o['record-size'], 'record-size', 100);
-  const partitions = intOption(o.partitions, 'partitions', 6);
-  const timeoutMs = intOption(o.timeout, 'timeout', 300) * 1000;
+  const { bootstrap, keepBroker, partitions, timeoutMs, showProgress } = runSettings(o, 300);
   if (flatRecords < 1000 || rateRecords < 1000 || rate < 1) throw new Error('--num-records and --rate-records must be at least 1000, --rate at least 1');
-  const showProgress = progressWanted(o.progress === true);
   const machine = await machineFacts();
   const started = Date.now();
 
-  const broker = await acquireBroker(o.bootstrap);
+  const broker = await acquireBroker(bootstrap);
   const runs: PresetRun[] = [];
   let warmupSeconds = 0;
   try {
@@ -183,7 +150,7 @@ export async function presetsCommand(argv: readonly string[]): Promise<void> {
       }
     }
   } finally {
-    await releaseBroker(broker, o['keep-broker'] === true);
+    await releaseBroker(broker, keepBroker);
   }
 
   const report: PresetsReport = {
