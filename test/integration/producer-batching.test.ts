@@ -6,30 +6,13 @@
  * (DumpLogSegments); records are read back and compared.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, test } from 'node:test';
-import { KafkaProducer, RecordTooLargeError, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
-import { createTopic, dumpLogSegments, ensureKafka, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, failIfHeldOpen, randomBytes, seeded, sendAll, sleep, within, type Delivery } from '../support/producer-readback.js';
+import { test } from 'node:test';
+import { RecordTooLargeError, type RecordMetadata } from '@tandem/producer';
+import { createTopic, dumpLogSegments, readWithKcat, uniqueTopicName } from '../kafka/index.js';
+import { kafka, nextTurn, producer, setUpProducerTests, type Rec } from '../support/producer-fixture.js';
+import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, sleep, within, type Delivery } from '../support/producer-readback.js';
 
-type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
-
-let kafka: KafkaCluster;
-const producers: KafkaProducer[] = [];
-
-function producer(config: Record<string, unknown>): KafkaProducer {
-  const p = new KafkaProducer({ 'bootstrap.servers': kafka.bootstrap, ...config } as never);
-  producers.push(p);
-  return p;
-}
-
-before(async () => {
-  kafka = await ensureKafka();
-});
-
-after(async () => {
-  await Promise.all(producers.map((p) => p.close({ timeout: 5000 }).catch(() => {})));
-  failIfHeldOpen('producer-batching.test');
-});
+setUpProducerTests('producer-batching.test');
 
 /** Tracks whether a promise has settled, without awaiting it. */
 function track<T>(promise: Promise<T>): { readonly settled: boolean; readonly promise: Promise<T> } {
@@ -165,7 +148,7 @@ test('a record over max.request.size fails at once with RecordTooLargeError nami
   await p.partitionsFor(topic);
 
   const tooLarge = track(p.send({ topic, value: Buffer.alloc(1_048_577) }));
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
   assert.ok(tooLarge.settled, 'rejected at once, without a round trip to the broker');
   await assert.rejects(tooLarge.promise, (err: unknown) => {
     assert.ok(err instanceof RecordTooLargeError, `a RecordTooLargeError, got ${String(err)}`);
@@ -196,7 +179,7 @@ test('a record whose one-record batch exceeds max.request.size fails at once, as
   // (AbstractRecords.estimateSizeInBytesUpperBound), so it never puts a request over
   // max.request.size on the wire.
   const send = track(p.send({ topic, value: Buffer.alloc(maxRequestSize - 20) }));
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
   assert.ok(send.settled, 'rejected at once');
   await assert.rejects(send.promise, (err: unknown) => {
     assert.ok(err instanceof RecordTooLargeError, `a RecordTooLargeError, got ${String(err)}`);

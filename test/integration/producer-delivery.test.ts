@@ -6,40 +6,20 @@
  * partition and offset RecordMetadata reported and the order of the sends within a partition.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, test } from 'node:test';
-import { KafkaProducer, partitionForKey, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
+import { test } from 'node:test';
+import { partitionForKey, type RecordMetadata } from '@tandem/producer';
 import {
   createTopic,
   dumpLogSegments,
-  ensureKafka,
   produceWithKcat,
   readWithJava,
   readWithKcat,
   uniqueTopicName,
-  type KafkaCluster,
 } from '../kafka/index.js';
-import { assertReadBack, expectedOf, failIfHeldOpen, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
+import { kafka, producer, setUpProducerTests, type Rec } from '../support/producer-fixture.js';
+import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 
-type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
-
-let kafka: KafkaCluster;
-const producers: KafkaProducer[] = [];
-
-/** A producer closed after the file's tests, whatever they did to it. */
-function producer(config: Record<string, unknown>): KafkaProducer {
-  const p = new KafkaProducer({ 'bootstrap.servers': kafka.bootstrap, ...config } as never);
-  producers.push(p);
-  return p;
-}
-
-before(async () => {
-  kafka = await ensureKafka();
-});
-
-after(async () => {
-  await Promise.all(producers.map((p) => p.close({ timeout: 5000 }).catch(() => {})));
-  failIfHeldOpen('producer-delivery.test');
-});
+setUpProducerTests('producer-delivery.test');
 
 /** Keys that stress the partitioner and the encoder: empty, non-ASCII, binary, long. */
 function mixedKeys(next: () => number, n: number): Array<string | Buffer> {

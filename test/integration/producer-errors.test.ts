@@ -9,7 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   ConfigError,
   InvalidTopicError,
@@ -17,55 +17,13 @@ import {
   KafkaProducer,
   SerializationError,
   TimeoutError,
-  type ProducerRecord,
   type RecordMetadata,
 } from '@tandem/producer';
-import { createTopic, ensureKafka, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, failIfHeldOpen, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
-import { StallProxy } from '../support/stall-proxy.js';
+import { createTopic, readWithKcat, uniqueTopicName } from '../kafka/index.js';
+import { kafka, producer, proxy, setUpProducerTests, watch, type Rec } from '../support/producer-fixture.js';
+import { assertReadBack, expectedOf, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 
-type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
-
-let kafka: KafkaCluster;
-const producers: KafkaProducer<any, any>[] = [];
-const proxies: StallProxy[] = [];
-
-function producer<K = unknown, V = unknown>(config: Record<string, unknown>, bootstrap = kafka.bootstrap): KafkaProducer<K, V> {
-  const p = new KafkaProducer<K, V>({ 'bootstrap.servers': bootstrap, ...config } as never);
-  producers.push(p);
-  return p;
-}
-
-async function proxy(): Promise<StallProxy> {
-  const p = await StallProxy.start(kafka.bootstrap);
-  proxies.push(p);
-  return p;
-}
-
-before(async () => {
-  kafka = await ensureKafka();
-});
-
-after(async () => {
-  await Promise.all(producers.map((p) => p.close({ timeout: 2000 }).catch(() => {})));
-  await Promise.all(proxies.map((p) => p.close()));
-  failIfHeldOpen('producer-errors.test');
-});
-
-interface Outcome {
-  settledAt: number | null;
-  error: Error | null;
-  metadata: RecordMetadata | null;
-}
-
-function watch(promise: Promise<RecordMetadata>): Outcome {
-  const o: Outcome = { settledAt: null, error: null, metadata: null };
-  promise.then(
-    (md) => Object.assign(o, { settledAt: performance.now(), metadata: md }),
-    (err: Error) => Object.assign(o, { settledAt: performance.now(), error: err }),
-  );
-  return o;
-}
+setUpProducerTests('producer-errors.test', { closeTimeoutMs: 2000 });
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;

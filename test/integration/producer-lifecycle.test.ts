@@ -12,59 +12,15 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { KafkaProducer, ProducerClosedError, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
+import { ProducerClosedError, type KafkaProducer, type RecordMetadata } from '@tandem/producer';
 import { runCommand } from '../kafka/command.js';
-import { createTopic, ensureKafka, readWithKcat, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, failIfHeldOpen, sendAll, sleep, within, type Delivery } from '../support/producer-readback.js';
-import { StallProxy } from '../support/stall-proxy.js';
+import { createTopic, readWithKcat, uniqueTopicName } from '../kafka/index.js';
+import { kafka, nextTurn, producer, proxy, setUpProducerTests, watch, type Outcome, type Rec } from '../support/producer-fixture.js';
+import { assertReadBack, expectedOf, sendAll, sleep, within, type Delivery } from '../support/producer-readback.js';
 
-type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
-
-let kafka: KafkaCluster;
-const producers: KafkaProducer[] = [];
-const proxies: StallProxy[] = [];
-
-function producer(config: Record<string, unknown>, bootstrap = kafka.bootstrap): KafkaProducer {
-  const p = new KafkaProducer({ 'bootstrap.servers': bootstrap, ...config } as never);
-  producers.push(p);
-  return p;
-}
-
-async function proxy(): Promise<StallProxy> {
-  const p = await StallProxy.start(kafka.bootstrap);
-  proxies.push(p);
-  return p;
-}
-
-before(async () => {
-  kafka = await ensureKafka();
-});
-
-after(async () => {
-  await Promise.all(producers.map((p) => p.close({ timeout: 2000 }).catch(() => {})));
-  await Promise.all(proxies.map((p) => p.close()));
-  failIfHeldOpen('producer-lifecycle.test');
-});
-
-/** The outcome of a send, captured without awaiting it. */
-interface Outcome {
-  settledAt: number | null;
-  error: Error | null;
-  metadata: RecordMetadata | null;
-}
-
-function watch(promise: Promise<RecordMetadata>): Outcome {
-  const o: Outcome = { settledAt: null, error: null, metadata: null };
-  promise.then(
-    (md) => Object.assign(o, { settledAt: performance.now(), metadata: md }),
-    (err: Error) => Object.assign(o, { settledAt: performance.now(), error: err }),
-  );
-  return o;
-}
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+setUpProducerTests('producer-lifecycle.test', { closeTimeoutMs: 2000 });
 
 test('close() sends every buffered record (linger.ms notwithstanding) before it resolves', async () => {
   const topic = uniqueTopicName('lifecycle-close');

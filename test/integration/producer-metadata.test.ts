@@ -6,30 +6,13 @@
  * sent is read back and compared.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, test } from 'node:test';
-import { KafkaProducer, partitionForKey, type ProducerRecord, type RecordMetadata } from '@tandem/producer';
-import { createTopic, ensureKafka, readWithKcat, runJava, uniqueTopicName, type KafkaCluster } from '../kafka/index.js';
-import { assertReadBack, expectedOf, failIfHeldOpen, sleep, type Delivery } from '../support/producer-readback.js';
+import { test } from 'node:test';
+import { partitionForKey, type RecordMetadata } from '@tandem/producer';
+import { createTopic, readWithKcat, runJava, uniqueTopicName } from '../kafka/index.js';
+import { kafka, producer, setUpProducerTests, type Rec } from '../support/producer-fixture.js';
+import { assertReadBack, expectedOf, sleep, type Delivery } from '../support/producer-readback.js';
 
-type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
-
-let kafka: KafkaCluster;
-const producers: KafkaProducer[] = [];
-
-function producer(config: Record<string, unknown>): KafkaProducer {
-  const p = new KafkaProducer({ 'bootstrap.servers': kafka.bootstrap, ...config } as never);
-  producers.push(p);
-  return p;
-}
-
-before(async () => {
-  kafka = await ensureKafka();
-});
-
-after(async () => {
-  await Promise.all(producers.map((p) => p.close({ timeout: 5000 }).catch(() => {})));
-  failIfHeldOpen('producer-metadata.test');
-});
+setUpProducerTests('producer-metadata.test');
 
 /** Raises a topic's partition count with the Java AdminClient (test/kafka/java/TopicAdmin.java). */
 async function addPartitions(topic: string, count: number): Promise<void> {
