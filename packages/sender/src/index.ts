@@ -6,3 +6,14 @@ export { Sender } from './sender.js';
 export { BrokerConnection, NetworkError } from './network/broker-connection.js';
 export { NetworkClient } from './network/network-client.js';
 export { TransactionManager, type TransactionHost, type TransactionSettings } from './transactions/transaction-manager.js';
+export { ProducerBatch } from './accumulator/producer-batch.js';
+export { PartitionQueue } from './accumulator/record-accumulator.js';
+export {
+  MAX_PRODUCER_EPOCH,
+  bumpedEpoch,
+  mayNumberNewBatch,
+  restartSequences,
+  sequenceErrorVerdict,
+  type SequenceErrorContext,
+  type SequenceVerdict,
+} from './transactions/idempotence.js';

@@ -42,6 +42,7 @@ import { PartitionQueue, RecordAccumulator } from './accumulator/record-accumula
 import { ClusterMetadata } from './metadata/cluster-metadata.js';
 import { NetworkError } from './network/broker-connection.js';
 import { NetworkClient, UnsupportedVersionError, type ReadyConnection } from './network/network-client.js';
+import { bumpedEpoch, mayNumberNewBatch, restartSequences, sequenceErrorVerdict } from './transactions/idempotence.js';
 import { TransactionManager } from './transactions/transaction-manager.js';
 
 /** Kafka error codes the Sender reacts to by name. */
@@ -58,6 +59,7 @@ const Err = {
   TOPIC_AUTHORIZATION_FAILED: 29,
   UNSUPPORTED_VERSION: 35,
   DUPLICATE_SEQUENCE_NUMBER: 46,
+  UNKNOWN_PRODUCER_ID: 59,
   FENCED_LEADER_EPOCH: 74,
   UNKNOWN_LEADER_EPOCH: 75,
   UNKNOWN_TOPIC_ID: 100,
@@ -129,16 +131,21 @@ export class Sender implements SenderControl {
 
   private producerId = -1n;
   private producerEpoch = -1;
-  /**
-   * 'reset': a batch with sequence numbers failed and the broker may or may not have written
-   * it, so the sequences of its partition can no longer be trusted. Nothing is drained until
-   * every batch in flight has come back; then a new producer id is fetched and every batch
-   * still queued is numbered afresh under it (Java bumps the epoch for the same reason).
-   */
-  private pidState: 'disabled' | 'none' | 'pending' | 'ready' | 'reset' = 'disabled';
-  /** The next producer id restarts every partition's sequence numbers (after a 'reset'). */
-  private resequence = false;
+  private pidState: 'disabled' | 'none' | 'pending' | 'ready' = 'disabled';
   private pidRetryAtMs = 0;
+  /**
+   * Idempotence (not transactional): partitions whose sequence can no longer be trusted, because
+   * a batch that may or may not have been written failed (expired, retries spent). No new batch
+   * of theirs is numbered; once none of their numbered batches is left to finish, they ask for
+   * an epoch bump (Java's partitionsWithUnresolvedSequences).
+   */
+  private readonly unresolved = new Set<PartitionQueue>();
+  /**
+   * KIP-360: partitions that restart at sequence 0 under the next epoch (Java's
+   * partitionsToRewriteSequences). They send nothing meanwhile; once none of them has a request
+   * in flight, the epoch is bumped locally (transactions/idempotence.ts).
+   */
+  private readonly epochBumpFor = new Set<PartitionQueue>();
   /** A transactional producer's coordinator requests and state (transactions/transaction-manager.ts). */
   private transactions: TransactionManager | null = null;
 
@@ -371,14 +378,15 @@ export class Sender implements SenderControl {
     let nextWake = this.maybeUpdateMetadata(now);
     nextWake = Math.min(nextWake, this.expireBatches(now));
     // Idempotence: nothing is drained until the producer id is known (as in Java).
-    if (this.pidState === 'reset' && !this.anyInFlight()) this.pidState = 'none';
+    this.maybeResolveSequences();
+    this.maybeBumpEpoch();
     this.maybeInitProducerId(now);
     if (this.transactions !== null) nextWake = Math.min(nextWake, this.transactions.run(now));
     if (this.pidState === 'ready' || this.pidState === 'disabled') {
       nextWake = Math.min(nextWake, this.drain(now));
     } else if (acc.incomplete > 0 && this.pidState === 'none') {
-      // Waiting to retry InitProducerId. ('pending' and 'reset' wait for responses, each of
-      // which schedules a run: a timer here would wake the loop every millisecond.)
+      // Waiting to retry InitProducerId. ('pending' waits for a response, which schedules a
+      // run: a timer here would wake the loop every millisecond.)
       nextWake = Math.min(nextWake, Math.max(now + 1, this.pidRetryAtMs));
     }
     acc.publishCompletions();
@@ -402,6 +410,8 @@ export class Sender implements SenderControl {
       }
       // Transactions: not before the partition is in the transaction (AddPartitionsToTxn).
       if (this.transactions !== null && !this.transactions.mayDrain(q)) continue;
+      // KIP-360: a partition about to restart its sequences waits for its requests in flight.
+      if (this.epochBumpFor.has(q)) continue;
       const leader = this.metadata.leaderOf(q.topicIndex, q.partition);
       if (leader < 0) {
         this.metadata.updateRequested = true;
@@ -443,6 +453,9 @@ export class Sender implements SenderControl {
         if (acc.readyAt(q, now) > now) continue;
         const batch = acc.nextSendable(q);
         if (batch === undefined) continue;
+        // Idempotence: a new batch is numbered only under the current producer id and epoch, and
+        // not while its partition's sequence is unresolved.
+        if (batch.baseSequence < 0 && this.pidState === 'ready' && (this.unresolved.has(q) || !mayNumberNewBatch(q, this.producerId, this.producerEpoch))) continue;
         this.prepare(batch, q);
         const bytes = batch.encoded!.length;
         // The first batch always goes, even if it alone exceeds max.request.size (the broker
@@ -473,8 +486,8 @@ export class Sender implements SenderControl {
       return;
     }
     if (this.pidState === 'ready') {
-      batch.producerId = this.producerId;
-      batch.producerEpoch = this.producerEpoch;
+      batch.producerId = q.producerId;
+      batch.producerEpoch = q.producerEpoch;
       batch.baseSequence = q.nextSequence;
       q.nextSequence = (q.nextSequence + batch.recordCount) % 0x80000000;
     }
@@ -580,7 +593,7 @@ export class Sender implements SenderControl {
             continue;
           }
         }
-        this.retryOrFail(b, pr.errorCode, now);
+        this.retryOrFail(b, pr.errorCode, now, false, true, pr.logStartOffset);
       }
     }
   }
@@ -600,10 +613,22 @@ export class Sender implements SenderControl {
   /**
    * Retries a batch if its error and budget allow, else completes it with the error.
    * `fromBroker`: the code is the broker's answer for this batch (not a lost connection).
+   * `logStartOffset`: the partition's, from the response (UNKNOWN_PRODUCER_ID needs it).
    */
-  private retryOrFail(batch: ProducerBatch, code: number, now: number, immediately = false, fromBroker = true): void {
+  private retryOrFail(batch: ProducerBatch, code: number, now: number, immediately = false, fromBroker = true, logStartOffset = -1n): void {
     if (INVALID_METADATA.has(code)) this.metadata.updateRequested = true;
-    const retriable = isRetriableErrorCode(code) || (code === Err.OUT_OF_ORDER_SEQUENCE_NUMBER && this.sequenceGapIsOurs(batch));
+    const sequenceVerdict =
+      fromBroker && batch.baseSequence >= 0
+        ? sequenceErrorVerdict({
+            code,
+            transactional: this.config.transactionalId !== null,
+            gapIsOurs: code === Err.OUT_OF_ORDER_SEQUENCE_NUMBER && this.sequenceGapIsOurs(batch),
+            sequenceReset: batch.sequenceReset,
+            logStartOffset,
+          })
+        : null;
+    const retriable = sequenceVerdict?.retry ?? isRetriableErrorCode(code);
+    if (sequenceVerdict?.bumpEpoch === true) this.requestEpochBump(batch);
     const canRetry =
       retriable &&
       batch.attempts <= this.config.retries &&
@@ -612,7 +637,8 @@ export class Sender implements SenderControl {
     if (!canRetry) {
       // The broker refused the batch's only attempt for a reason of its own: it wrote none of
       // it, and the batches behind it move down by its size. Otherwise it may have written it.
-      const refused = fromBroker && batch.attempts === 1 && !isRetriableErrorCode(code) && code !== Err.OUT_OF_ORDER_SEQUENCE_NUMBER;
+      const refused =
+        fromBroker && batch.attempts === 1 && !isRetriableErrorCode(code) && code !== Err.OUT_OF_ORDER_SEQUENCE_NUMBER && code !== Err.UNKNOWN_PRODUCER_ID;
       this.failSequenced(batch, !refused);
       this.finish(batch, code, -1, -1);
       return;
@@ -634,23 +660,83 @@ export class Sender implements SenderControl {
     return batch.sequenceStale || this.accumulator.queue(batch.topicIndex, batch.partition).batches[0] !== batch;
   }
 
+  /** Whether a batch's sequence belongs to its partition's current producer id and epoch. */
+  private numberedUnderCurrent(batch: ProducerBatch, q: PartitionQueue): boolean {
+    return batch.baseSequence >= 0 && batch.producerId === q.producerId && batch.producerEpoch === q.producerEpoch;
+  }
+
+  /**
+   * KIP-360: the batch's partition restarts at sequence 0 under a bumped epoch (unless it has
+   * moved on from the batch's epoch already). Idempotent producers only; a transactional one
+   * bumps through its coordinator when it aborts.
+   */
+  private requestEpochBump(batch: ProducerBatch): void {
+    const q = this.accumulator.queue(batch.topicIndex, batch.partition);
+    if (this.config.transactionalId !== null || !this.numberedUnderCurrent(batch, q)) return;
+    this.epochBumpFor.add(q);
+  }
+
+  /**
+   * Unresolved partitions whose numbered batches are all done (none in flight, none waiting to
+   * be retried) ask for an epoch bump: nobody knows whether the failed batch was written, so
+   * the partition's sequence starts over. (Java first checks whether a later batch's success
+   * proved the failed one written; bumping regardless costs one epoch and is always safe.)
+   */
+  private maybeResolveSequences(): void {
+    for (const q of this.unresolved) {
+      if (q.inFlight > 0 || q.batches.some((b) => b.baseSequence >= 0)) continue;
+      this.unresolved.delete(q);
+      this.epochBumpFor.add(q);
+    }
+  }
+
+  /**
+   * Bumps an idempotent producer's epoch locally (KIP-360, as Java's
+   * bumpIdempotentProducerEpoch) once the partitions that asked for it have nothing in flight:
+   * same producer id, epoch + 1, those partitions restart at sequence 0; the others move to the
+   * new epoch when they next number a batch. At epoch 32767 the producer id itself is replaced
+   * (InitProducerId), and the partitions restart when it arrives.
+   */
+  private maybeBumpEpoch(): void {
+    if (this.epochBumpFor.size === 0 || this.pidState !== 'ready') return;
+    for (const q of this.epochBumpFor) if (q.inFlight > 0) return;
+    const next = bumpedEpoch(this.producerEpoch);
+    if (next === null) {
+      this.producerId = -1n;
+      this.producerEpoch = -1;
+      this.pidState = 'none';
+      return;
+    }
+    this.producerEpoch = next;
+    this.restartBumpedPartitions();
+  }
+
+  private restartBumpedPartitions(): void {
+    for (const q of this.epochBumpFor) {
+      restartSequences(q, this.producerId, this.producerEpoch);
+      this.unresolved.delete(q);
+    }
+    this.epochBumpFor.clear();
+  }
+
   /**
    * Keeps an idempotent producer's sequence numbers right when a numbered batch fails. If the
    * broker refused the batch itself (`maybeWritten` false), it wrote none of it: the later
    * batches of its partition move down by its record count, as Java's
    * adjustSequencesDueToFailedBatch. If the broker may have written it (expired, retries spent,
    * connection lost, a sequence gap not of our making), nobody knows where the partition's
-   * sequence stands: the producer id is replaced once nothing is in flight ('reset').
-   * Without this, every later batch of the partition failed with OUT_OF_ORDER_SEQUENCE_NUMBER.
+   * sequence stands: the partition is unresolved, and restarts under a bumped epoch once its
+   * numbered batches are done (maybeResolveSequences). Without this, every later batch of the
+   * partition failed with OUT_OF_ORDER_SEQUENCE_NUMBER.
    */
   private failSequenced(batch: ProducerBatch, maybeWritten: boolean): void {
-    if (batch.baseSequence < 0 || batch.producerId !== this.producerId || this.config.transactionalId !== null) return;
+    if (this.config.transactionalId !== null) return;
+    const q = this.accumulator.queue(batch.topicIndex, batch.partition);
+    if (!this.numberedUnderCurrent(batch, q)) return;
     if (maybeWritten) {
-      if (this.pidState === 'ready') this.pidState = 'reset';
-      this.resequence = true;
+      this.unresolved.add(q);
       return;
     }
-    const q = this.accumulator.queue(batch.topicIndex, batch.partition);
     const count = batch.recordCount;
     for (let i = q.batches.indexOf(batch) + 1; i > 0 && i < q.batches.length; i++) {
       const later = q.batches[i]!;
@@ -663,32 +749,19 @@ export class Sender implements SenderControl {
 
   /** The broker acknowledged a numbered batch: its partition's sequence is established. */
   private confirmSequence(batch: ProducerBatch): void {
-    if (batch.baseSequence >= 0 && batch.producerId === this.producerId) {
-      this.accumulator.queue(batch.topicIndex, batch.partition).sequenceConfirmed = true;
-    }
+    const q = this.accumulator.queue(batch.topicIndex, batch.partition);
+    if (this.numberedUnderCurrent(batch, q)) q.sequenceConfirmed = true;
   }
 
-  /** Whether any batch is in a request still awaiting its response. */
-  private anyInFlight(): boolean {
-    for (const q of this.accumulator.partitionQueues()) if (q.inFlight > 0) return true;
-    return false;
-  }
-
-  /** Numbers every queued batch afresh under a new producer id (after a 'reset'). */
+  /**
+   * Numbers every queued batch afresh under a producer id and epoch the transaction coordinator
+   * gave (initTransactions, an epoch bump, TV2's new epoch after EndTxn). Called between
+   * transactions, with nothing in flight.
+   */
   private renumberAll(): void {
-    for (const q of this.accumulator.partitionQueues()) {
-      let sequence = 0;
-      for (const b of q.batches) {
-        if (b.encoded === null) continue; // numbered when first drained
-        b.producerId = this.producerId;
-        b.producerEpoch = this.producerEpoch;
-        b.baseSequence = sequence;
-        b.sequenceStale = true;
-        sequence = (sequence + b.recordCount) % 0x80000000;
-      }
-      q.nextSequence = sequence;
-      q.sequenceConfirmed = false;
-    }
+    for (const q of this.accumulator.partitionQueues()) restartSequences(q, this.producerId, this.producerEpoch);
+    this.unresolved.clear();
+    this.epochBumpFor.clear();
   }
 
   /**
@@ -888,10 +961,8 @@ export class Sender implements SenderControl {
             this.producerId = res.producerId;
             this.producerEpoch = res.producerEpoch;
             this.pidState = 'ready';
-            if (this.resequence) {
-              this.resequence = false;
-              this.renumberAll();
-            }
+            // A new producer id after the epoch ran out: the partitions waiting for a bump restart under it.
+            this.restartBumpedPartitions();
             return;
           }
           this.pidState = 'none';

@@ -40,6 +40,11 @@ export class ProducerBatch {
    * the next send.
    */
   sequenceStale = false;
+  /**
+   * The sequence restarted under a bumped epoch since the batch was first numbered (Java's
+   * sequenceHasBeenReset): a sequence error on it is retried without bumping again.
+   */
+  sequenceReset = false;
   producerId = -1n;
   producerEpoch = -1;
   /** Filled at seal. */

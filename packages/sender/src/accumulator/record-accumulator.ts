@@ -30,6 +30,13 @@ export class PartitionQueue {
   /** Next idempotent sequence number to assign. */
   nextSequence = 0;
   /**
+   * The producer id and epoch this partition's sequences run under. After an epoch bump
+   * (KIP-360) a partition keeps the old ones until the batches numbered under them are done,
+   * then moves to the new ones at sequence 0 (transactions/idempotence.ts).
+   */
+  producerId = -1n;
+  producerEpoch = -1;
+  /**
    * Idempotence: the broker has acknowledged a batch of this partition under the current
    * producer id. Until then only one batch may be in flight: a broker that has no state for a
    * producer accepts any first sequence number, so a second batch could be written ahead of a
