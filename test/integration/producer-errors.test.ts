@@ -127,6 +127,34 @@ test('a topic that never appears in metadata fails with TimeoutError after max.b
   assert.equal(md.offset, 0);
 });
 
+test('a send to a topic that never appears does not hold back later sends to other topics, which keep their order', async () => {
+  // Java blocks only the thread that sent to the missing topic; an async app sends everything
+  // from one thread, so the wait must be per topic, not a queue in front of every send.
+  const base = uniqueTopicName('errors-hol');
+  await createTopic(kafka.bootstrap, `${base}.x`, { partitions: 1 });
+  const healthy = uniqueTopicName('errors-hol-ok');
+  await createTopic(kafka.bootstrap, healthy, { partitions: 2 });
+  const maxBlock = 8000;
+  const p = producer({ 'max.block.ms': maxBlock, 'linger.ms': 0 });
+
+  const stuck = p.send({ topic: `${base}_x`, value: 'nowhere' }).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  const started = performance.now();
+  // The healthy topic is new to the producer too: these wait for its metadata, not the other's.
+  const records: Rec[] = [];
+  for (let i = 0; i < 200; i++) records.push({ topic: healthy, partition: i % 2, value: `in order ${i}` });
+  const deliveries = await sendAll(p, records);
+  const took = performance.now() - started;
+  assert.ok(took < maxBlock / 2, `the healthy topic's sends took ${took.toFixed(0)} ms: held back by the missing topic (max.block.ms ${maxBlock})`);
+  assertReadBack(await readWithKcat(kafka.bootstrap, healthy, { count: records.length }), deliveries);
+
+  const err = await stuck;
+  assert.ok(err instanceof TimeoutError, `the missing topic's send fails with a TimeoutError, got ${String(err)}`);
+  assert.equal(err.setting, 'max.block.ms');
+});
+
 test('an invalid topic name fails with InvalidTopicError, at once rather than after max.block.ms', async () => {
   const p = producer({ 'max.block.ms': 30_000 });
   for (const name of ['bad topic!', 'x'.repeat(250), '', '..', 'slash/topic']) {

@@ -225,7 +225,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
       record = this.runOnSend(record);
       [success, failure] = this.withAcknowledgement(success, failure);
     }
-    if (this.waiting.length === 0) {
+    if (this.waiting.memoryLength === 0) {
       const topic = this.topics.get(record.topic);
       if (topic !== undefined) {
         try {
@@ -234,12 +234,12 @@ export class KafkaProducer<K = unknown, V = unknown> {
           fail(success, failure, err as Error);
           return promise;
         }
-        this.enqueue(record as ProducerRecord, success, failure, 'memory');
+        this.enqueue(record as ProducerRecord, success, failure);
         return promise;
       }
     }
-    // Behind other waiting sends (order is kept), or the topic is new.
-    this.enqueue(record as ProducerRecord, success, failure, this.topics.has(record.topic) ? 'memory' : 'metadata');
+    // Behind the sends waiting for memory (order is kept), or the topic is new.
+    this.enqueue(record as ProducerRecord, success, failure);
     return promise;
   }
 
@@ -313,16 +313,20 @@ export class KafkaProducer<K = unknown, V = unknown> {
 
   // ------------------------------------------------------------------ waiting sends
 
-  private enqueue(
-    record: ProducerRecord,
-    success: Settler,
-    failure: ((err: Error) => void) | null,
-    reason: 'metadata' | 'memory',
-  ): void {
-    this.waiting.push({ record, success, failure, reason, deadline: Date.now() + this.config['max.block.ms'] });
+  /**
+   * Queues a send that cannot be appended now: for memory if its topic is known (it resumes
+   * when a completion frees a slab, onMemoryFreed), else for its topic's metadata, which does
+   * not hold back sends to other topics.
+   */
+  private enqueue(record: ProducerRecord, success: Settler, failure: ((err: Error) => void) | null): void {
+    const entry: WaitingSend = { record, success, failure, reason: 'memory', deadline: Date.now() + this.config['max.block.ms'] };
+    if (this.topics.has(record.topic)) {
+      this.waiting.pushForMemory(entry);
+    } else {
+      this.waiting.pushForMetadata(entry);
+      this.fetchTopic(record.topic);
+    }
     this.updateHold();
-    // Memory waits resume when a completion frees a slab (onMemoryFreed), not before.
-    if (!this.topics.has(record.topic)) this.fetchTopic(record.topic);
   }
 
   private expireWaiting(entry: WaitingSend): void {
@@ -340,17 +344,12 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.afterWaitingChange();
   }
 
-  /** Appends waiting sends, in order, as far as metadata and memory allow. */
+  /** Appends the sends waiting for memory, in order, as far as memory allows. */
   private processWaiting(): void {
-    while (this.waiting.length > 0 && this.state !== State.CLOSED) {
-      const head = this.waiting.peek()!;
-      const topic = this.topics.get(head.record.topic);
-      if (topic === undefined) {
-        head.reason = 'metadata';
-        this.fetchTopic(head.record.topic);
-        break;
-      }
-      head.reason = 'memory';
+    while (this.waiting.memoryLength > 0 && this.state !== State.CLOSED) {
+      const head = this.waiting.peekMemory()!;
+      // Known: only sends to known topics wait for memory, and topics are never forgotten.
+      const topic = this.topics.get(head.record.topic)!;
       let appended: boolean;
       try {
         appended = this.tryAppend(topic, head.record, head.success, head.failure);
@@ -359,7 +358,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
         appended = true;
       }
       if (!appended) break;
-      this.waiting.shift();
+      this.waiting.shiftMemory();
     }
     this.afterWaitingChange();
   }
@@ -369,26 +368,35 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.updateHold();
   }
 
-  /** Asks the Sender for a topic's metadata (once at a time per topic). */
+  /**
+   * Asks the Sender for a topic's metadata (once at a time per topic), for as long as the
+   * oldest send waiting for it may still wait.
+   */
   private fetchTopic(name: string): void {
     if (this.topicFetches.has(name) || this.state === State.CLOSED) return;
+    const deadline = this.waiting.metadataDeadline(name);
+    if (deadline === undefined) return;
     this.topicFetches.add(name);
-    void this.control(this.sender.control.waitForTopic(name, this.config['max.block.ms'])).then(
+    void this.control(this.sender.control.waitForTopic(name, Math.max(0, deadline - Date.now()))).then(
       (view) => {
         this.topicFetches.delete(name);
         this.addTopic(view);
-        this.processWaiting();
       },
       (err: Error) => {
         this.topicFetches.delete(name);
-        this.failWaitingFor(name, this.topicError(name, err));
+        if (err.name === 'TIMEOUT') {
+          // The oldest sends' max.block.ms is over (their own timers fail them, if not yet);
+          // younger ones keep waiting, each for its own max.block.ms.
+          this.waiting.expireMetadataWaits(name, Date.now());
+          this.fetchTopic(name);
+          this.afterWaitingChange();
+        } else {
+          const error = this.topicError(name, err);
+          for (const w of this.waiting.takeMetadataWaits(name)) fail(w.success, w.failure, error);
+          this.afterWaitingChange();
+        }
       },
     );
-  }
-
-  private failWaitingFor(topic: string, err: Error): void {
-    for (const w of this.waiting.removeWhere((e) => e.record.topic === topic)) fail(w.success, w.failure, err);
-    this.processWaiting();
   }
 
   private topicError(topic: string, err: Error): Error {
@@ -419,6 +427,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
       };
       this.topics.set(view.topic, t);
       this.topicsByIndex[view.topicIndex] = t;
+      // Its sends that waited for metadata go first: later sends to it now queue behind them.
+      if (this.waiting.metadataArrived(view.topic) > 0) this.processWaiting();
     } else {
       if (view.partitionCount > t.openSlab.length) {
         const grown = new Int32Array(view.partitionCount).fill(-1);
