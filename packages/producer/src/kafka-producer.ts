@@ -512,6 +512,17 @@ export class KafkaProducer<K = unknown, V = unknown> {
           partition,
           setting: 'message.max.bytes',
         });
+      case LocalErrorCode.SENDER_FATAL: {
+        // The transaction manager failed fatally with no broker error to name (Java's
+        // abortBatches with its lastError); the transactional call says why, if it knows.
+        const cause = this.transactions?.state === 'FATAL_ERROR' ? this.transactions.sendError(topic) : null;
+        return new KafkaError(
+          'ERR_TANDEM_KAFKA',
+          `${count} record(s) for ${topic}-${partition} failed: the producer hit an error it cannot recover from` +
+            `${cause !== null ? ` (${cause.message})` : ''}. Close it and create a new one.`,
+          { topic, partition, fatal: true, cause: cause ?? undefined },
+        );
+      }
       default:
         return (
           kafkaErrorFromCode(code, { topic, partition, api: 'Produce' }) ??
