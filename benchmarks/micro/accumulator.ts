@@ -1,0 +1,135 @@
+/**
+ * Micro benchmark of the application thread's per-record work in the shared accumulator, with
+ * no Sender worker, broker or network: what Tandem's own code costs per record, apart from what
+ * a shared machine adds in the real run (benchmarks/micro/send.ts measures that one).
+ *
+ * One thread plays both parts. The appender writes 100-byte records into 16 KiB slabs of a
+ * SharedArrayBuffer (the real RecordAppender: record encoding, one compare-and-swap per record,
+ * slab open/seal/announce); for each slab the appender seals, the "Sender" here pushes a
+ * completion for all its records onto the real completion ring, and the real DeliveryTracker
+ * settles them (a RecordMetadata and a callback per record) and frees the slab. So a record
+ * costs, in turn:
+ * - `append`: the appender alone (slabs recycled without settling);
+ * - `append + track + settle`: the whole lifecycle on the application thread, callbacks;
+ * - the same with a string value (UTF-8 written in place) and with a 16-byte key.
+ * send() adds the record's checks, the serializer choice, the partitioner and the clock
+ * (benchmarks/micro/send.ts).
+ *
+ * Figures are medians of CPU time (process.cpuUsage) per record over several runs, the cases
+ * taking turns, so that a shared machine's load falls on all of them alike.
+ *
+ *   npx tsc -b && node benchmarks/dist/micro/accumulator.js [--quick]
+ */
+import { cpus, loadavg } from 'node:os';
+import {
+  AnnounceEvent,
+  AppendResult,
+  CompletionWord,
+  DeliveryTracker,
+  RecordAppender,
+  SharedLayout,
+  storeInt64,
+  type AppendTarget,
+} from '@tandem/producer/accumulator';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 9;
+const RECORDS_PER_RUN = quick ? 200_000 : 1_000_000;
+const SLAB_SIZE = 16 * 1024;
+const SLABS = 256; // 4 MiB: reused over and over, as a producer in a steady state reuses them
+
+const layout = SharedLayout.create({ slabSize: SLAB_SIZE, slabCount: SLABS });
+const appender = new RecordAppender(layout, SLAB_SIZE);
+const tracker = new DeliveryTracker(
+  layout,
+  appender,
+  () => 'bench',
+  (code) => new Error(`code ${code}`),
+  () => {},
+);
+const target: AppendTarget = { topicIndex: 0, openSlab: new Int32Array(6).fill(-1) };
+const value = Buffer.alloc(100, 'x');
+const stringValue = 'x'.repeat(100);
+const key = Buffer.from('customer-0000042');
+let settled = 0;
+const callback = (): void => {
+  settled++;
+};
+let offset = 0;
+
+/** The Sender's part: takes the announcements; completes every slab sealed full. */
+function playSender(settle: boolean): void {
+  const ring = layout.announce;
+  for (let at = ring.peek(); at >= 0; at = ring.peek()) {
+    const word = layout.control[at]!;
+    ring.release();
+    if (word >>> 24 !== AnnounceEvent.SEALED_FULL) continue;
+    const slab = word & 0xffffff;
+    const count = appender.recordCount[slab]!;
+    if (!settle) {
+      appender.release(slab);
+      continue;
+    }
+    const c = layout.completions;
+    const w = c.reserve();
+    const words = layout.control;
+    words[w + CompletionWord.SLAB] = slab;
+    words[w + CompletionWord.GENERATION] = appender.generation[slab]!;
+    words[w + CompletionWord.FIRST_RECORD] = 0;
+    words[w + CompletionWord.RECORD_COUNT] = count;
+    words[w + CompletionWord.ERROR] = 0;
+    storeInt64(words, w + CompletionWord.BASE_OFFSET_HI, offset);
+    storeInt64(words, w + CompletionWord.LOG_APPEND_TIME_HI, -1);
+    offset += count;
+    c.publish();
+  }
+  if (settle) tracker.drain();
+}
+
+function run(records: number, settle: boolean, v: Uint8Array | string, k: Uint8Array | null): void {
+  const timestamp = Date.now();
+  let partition = 0;
+  for (let i = 0; i < records; i++) {
+    const result = appender.append(target, partition, timestamp, k, v, null);
+    if (result !== AppendResult.APPENDED) throw new Error(`append: ${result}`);
+    if (settle) tracker.track(appender.lastSlab, appender.lastRecordIndex, callback, null);
+    if ((i & 63) === 63) playSender(settle);
+    if ((i & 1023) === 1023) partition = (partition + 1) % 6;
+  }
+  // Every slab completes within its case: the next case starts with all slabs free.
+  appender.sealAll(target);
+  playSender(settle);
+}
+
+interface Case {
+  readonly label: string;
+  readonly fn: () => void;
+}
+
+const cases: Case[] = [
+  { label: 'append, 100-byte Buffer value', fn: () => run(RECORDS_PER_RUN, false, value, null) },
+  { label: 'append + track + settle, Buffer value', fn: () => run(RECORDS_PER_RUN, true, value, null) },
+  { label: 'append + track + settle, 100-char string', fn: () => run(RECORDS_PER_RUN, true, stringValue, null) },
+  { label: 'append + track + settle, 16-byte key', fn: () => run(RECORDS_PER_RUN, true, value, key) },
+];
+
+function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+const runs = cases.map(() => [] as number[]);
+for (let round = -1; round < RUNS; round++) {
+  for (let i = 0; i < cases.length; i++) {
+    const start = cpuNs();
+    cases[i]!.fn();
+    if (round >= 0) runs[i]!.push((cpuNs() - start) / RECORDS_PER_RUN);
+  }
+}
+
+console.log(`Per record, CPU ns (median of ${RUNS}); ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}; Node ${process.version}`);
+cases.forEach((c, i) => {
+  const sorted = runs[i]!.sort((a, b) => a - b);
+  console.log(`${c.label.padEnd(48)} ${sorted[sorted.length >> 1]!.toFixed(1).padStart(8)}`);
+});
+if (settled === 0.5) console.log(settled); // keeps the callback's work observable
