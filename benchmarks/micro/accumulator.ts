@@ -26,6 +26,7 @@ import {
   AppendResult,
   CompletionWord,
   DeliveryTracker,
+  PartitionLoad,
   RecordAppender,
   SharedLayout,
   storeInt64,
@@ -47,7 +48,7 @@ const tracker = new DeliveryTracker(
   (code) => new Error(`code ${code}`),
   () => {},
 );
-const target: AppendTarget = { topicIndex: 0, openSlab: new Int32Array(6).fill(-1) };
+const target: AppendTarget = { topicIndex: 0, openSlab: new Int32Array(6).fill(-1), load: new PartitionLoad(6) };
 const value = Buffer.alloc(100, 'x');
 const stringValue = 'x'.repeat(100);
 const key = Buffer.from('customer-0000042');

@@ -16,6 +16,7 @@ import {
 } from '@tandem/shared-memory';
 import { ControlWord } from '@tandem/shared-memory';
 import { preloadCodec } from '@tandem/protocol';
+import { PartitionLoad } from './accumulator/partition-load.js';
 import { AppendResult, RecordAppender, toRecordHeaders, type AppendTarget } from './accumulator/record-appender.js';
 import { DeliveryTracker, type Settler } from './accumulator/delivery-tracker.js';
 import { resolveProducerConfig, toSenderConfig } from './config/index.js';
@@ -108,6 +109,10 @@ export class KafkaProducer<K = unknown, V = unknown> {
   private readonly valueStrings: boolean;
   private readonly valueBytes: boolean;
   private readonly maxRequestSize: number;
+  /** partitioner.adaptive.partitioning.enable, with the built-in partitioner in use. */
+  private readonly adaptivePartitioning: boolean;
+  /** partitioner.availability.timeout.ms. */
+  private readonly availabilityTimeoutMs: number;
   private readonly bufferMemory: number;
   /** A producer with transactional.id: this thread's half of transactions, else null. */
   private readonly transactions: ProducerTransactions | null;
@@ -166,6 +171,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.valueStrings = takesStrings(this.valueSerializer);
     this.valueBytes = takesBytes(this.valueSerializer);
     this.maxRequestSize = c['max.request.size'];
+    this.adaptivePartitioning = c['partitioner.adaptive.partitioning.enable'];
+    this.availabilityTimeoutMs = c['partitioner.availability.timeout.ms'];
     this.bufferMemory = c['buffer.memory'];
     const transactionalId = c['transactional.id'];
     this.transactions = transactionalId === null ? null : new ProducerTransactions(transactionalId, c['max.block.ms']);
@@ -272,7 +279,11 @@ export class KafkaProducer<K = unknown, V = unknown> {
     if (partition === UNKNOWN_PARTITION) {
       sticky = topic.sticky;
       partition = sticky.partition(topic.view);
-      if (topic.openSlab[partition] === -1) partition = sticky.onNewBatch(topic.view);
+      if (topic.openSlab[partition] === -1) {
+        // A new batch: where the partitioner may switch, so it gets fresh load statistics.
+        if (this.adaptivePartitioning) topic.load.feed(sticky, topic.view, this.availabilityTimeoutMs, this.now());
+        partition = sticky.onNewBatch(topic.view);
+      }
     }
     const timestamp = record.timestamp ?? this.now();
     if (!(timestamp >= 0)) throw new RangeError(`Invalid timestamp ${String(timestamp)} for a record to topic '${name}': must be ms since the epoch, >= 0.`);
@@ -422,6 +433,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
         name: view.topic,
         topicIndex: view.topicIndex,
         openSlab,
+        load: new PartitionLoad(view.partitionCount),
         view,
         sticky: this.partitioner.builtIn(view.topic),
       };
@@ -434,6 +446,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
         const grown = new Int32Array(view.partitionCount).fill(-1);
         grown.set(t.openSlab);
         t.openSlab = grown;
+        t.load.grow(view.partitionCount);
       }
       t.view = view;
     }

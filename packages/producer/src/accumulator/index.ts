@@ -5,5 +5,6 @@
  */
 export { AppendResult, RecordAppender, type AppendTarget } from './record-appender.js';
 export { DeliveryTracker, type ErrorFactory, type Settler } from './delivery-tracker.js';
+export { PartitionLoad } from './partition-load.js';
 // What a benchmark needs to play the Sender's part in the same thread.
 export { AnnounceEvent, CompletionWord, SharedLayout, storeInt64 } from '@tandem/shared-memory';

@@ -19,6 +19,7 @@ import {
   type SharedLayout,
 } from '@tandem/shared-memory';
 import { recordSize, recordSizeUtf8, writeRecord, writeRecordUtf8, type RecordHeader } from '@tandem/protocol';
+import type { PartitionLoad } from './partition-load.js';
 
 /** A record header as the appender takes it: UTF-8 key, bytes or string value, or null. */
 export type HeaderValue = Uint8Array | string | null;
@@ -50,6 +51,8 @@ export interface AppendTarget {
   readonly topicIndex: number;
   /** Open slab id per partition, or -1. Grown when partitions are added. */
   openSlab: Int32Array;
+  /** Slabs in use per partition, for adaptive partitioning (told of each open and release). */
+  readonly load: PartitionLoad;
 }
 
 /**
@@ -281,9 +284,11 @@ export class RecordAppender {
     const hi = Math.floor(timestamp / 0x100000000);
     c[w + SlabWord.BASE_TIMESTAMP_HI] = hi;
     c[w + SlabWord.BASE_TIMESTAMP_LO] = (timestamp - hi * 0x100000000) | 0;
-    c[w + SlabWord.CREATED_MS] = Date.now() - this.layout.epochMs;
+    const now = Date.now();
+    c[w + SlabWord.CREATED_MS] = now - this.layout.epochMs;
     c[w + SlabWord.GENERATION] = gen;
     this.slabTarget[slab] = target;
+    target.load.opened(partition, now);
     this.lastSlab = slab;
     this.lastRecordIndex = 0;
     this.lastRecordSize = written;
@@ -312,6 +317,7 @@ export class RecordAppender {
     if (target !== null && target !== undefined) {
       const p = this.slabPartition[slab]!;
       if (target.openSlab[p] === slab) target.openSlab[p] = NO_SLAB;
+      target.load.released(p, Date.now());
       this.slabTarget[slab] = null;
     }
     const span = this.span[slab]!;

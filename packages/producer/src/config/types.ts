@@ -213,12 +213,15 @@ export interface ProducerConfigInput<K = unknown, V = unknown> {
   'partitioner.class'?: PartitionerInput<K, V>;
   /**
    * Let the built-in sticky partitioner lean away from partitions whose queues are long (slow
-   * brokers). Default true. Ignored with a `partitioner.class`.
+   * brokers): when it picks its next partition, one with fewer batches in progress (open, queued
+   * or awaiting the broker's answer) is likelier. Default true. Ignored with a
+   * `partitioner.class`.
    */
   'partitioner.adaptive.partitioning.enable'?: BooleanLike;
   /**
-   * With adaptive partitioning: stop choosing a partition whose leader has had data ready but not
-   * taken it for this long, in ms. Default 0 (off).
+   * With adaptive partitioning: stop choosing a partition that has had batches in progress and
+   * none completed for this long, in ms: its leader is not taking or not answering produce
+   * requests (Java: data ready and not drained for this long). Default 0 (off).
    */
   'partitioner.availability.timeout.ms'?: IntegerLike;
   /**
