@@ -192,11 +192,19 @@ describe('types and ranges', () => {
     rejects({ ...base, 'transaction.timeout.ms': 0 }, 'transaction.timeout.ms');
   });
 
+  test('settings Node.js or lz4-napi cannot honour are refused, not ignored', () => {
+    rejects({ ...base, 'compression.lz4.level': 12 }, 'compression.lz4.level', /fast compressor/);
+    rejects({ ...base, 'send.buffer.bytes': 131072 }, 'send.buffer.bytes', /operating system/);
+    rejects({ ...base, 'receive.buffer.bytes': 65536 }, 'receive.buffer.bytes', /operating system/);
+    const c = resolve({ 'compression.lz4.level': 9, 'send.buffer.bytes': -1 });
+    assert.equal(c['compression.lz4.level'], 9);
+    assert.equal(c['send.buffer.bytes'], -1);
+  });
+
   test('boundary values are accepted', () => {
     const c = resolve({
       'batch.size': 0,
       'compression.gzip.level': 9,
-      'compression.lz4.level': 17,
       'compression.zstd.level': -131072,
       'metadata.max.idle.ms': 5000,
       'send.buffer.bytes': -1,
@@ -453,7 +461,6 @@ describe('toSenderConfig', () => {
 
   test('passes a non-default compression level', () => {
     assert.equal(toSenderConfig(resolve({ 'compression.type': 'gzip', 'compression.gzip.level': 6 })).compressionLevel, 6);
-    assert.equal(toSenderConfig(resolve({ 'compression.type': 'lz4', 'compression.lz4.level': 12 })).compressionLevel, 12);
     assert.equal(toSenderConfig(resolve({ 'compression.type': 'lz4' })).compressionId, 3);
   });
 });

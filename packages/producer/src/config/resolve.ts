@@ -111,6 +111,20 @@ export function resolveProducerConfig<K = unknown, V = unknown>(
       'TLS and SASL are not implemented yet; only PLAINTEXT connections are supported.');
   }
 
+  // Keys Tandem takes under their Java names but cannot honour: a value it would ignore is
+  // refused with the reason, never accepted and silently dropped.
+  const lz4Level = r.integer('compression.lz4.level');
+  if (lz4Level !== 9) {
+    throw r.error('compression.lz4.level', '9 (the default)',
+      'lz4-napi has only LZ4\'s fast compressor (what Java uses at level 9), no high-compression mode for other levels. Use zstd or gzip to trade speed for ratio.');
+  }
+  for (const key of ['send.buffer.bytes', 'receive.buffer.bytes'] as const) {
+    if (r.isSet(key) && r.integer(key) !== -1) {
+      throw r.error(key, '-1 (the operating system decides)',
+        'Node.js cannot size a TCP socket\'s kernel buffers, so the operating system\'s default is used: leave it unset or -1.');
+    }
+  }
+
   const bootstrapServers = r.bootstrapServers();
   const acks = r.acks();
   const lingerMs = r.integer('linger.ms');

@@ -152,7 +152,10 @@ export interface ProducerConfigInput<K = unknown, V = unknown> {
   'compression.type'?: CompressionType;
   /** gzip level, 1-9, or -1 for zlib's default. Default -1. (KIP-390) */
   'compression.gzip.level'?: IntegerLike;
-  /** lz4 level, 1-17. Default 9 (Java's fast compressor; other levels use LZ4 HC). (KIP-390) */
+  /**
+   * lz4 level (KIP-390). Only 9, the default, is accepted: Java's level 9 is LZ4's fast
+   * compressor, the one lz4-napi has; Java's other levels use LZ4 HC, which it has not.
+   */
   'compression.lz4.level'?: IntegerLike;
   /** zstd level, -131072 to 22. Default 3. (KIP-390) */
   'compression.zstd.level'?: IntegerLike;
@@ -238,9 +241,15 @@ export interface ProducerConfigInput<K = unknown, V = unknown> {
   /** Interceptors, called in order (Java's `interceptor.classes`, as objects). Default none. */
   interceptors?: readonly ProducerInterceptor<K, V>[];
 
-  /** Socket send buffer (SO_SNDBUF) in bytes; -1 for the OS default. Default 131072. */
+  /**
+   * Socket send buffer (SO_SNDBUF). Node.js cannot set it: the OS default is used, and only -1
+   * is accepted. (Java's default is 131072, which the resolved config reports.)
+   */
   'send.buffer.bytes'?: IntegerLike;
-  /** Socket receive buffer (SO_RCVBUF) in bytes; -1 for the OS default. Default 32768. */
+  /**
+   * Socket receive buffer (SO_RCVBUF). Node.js cannot set it: the OS default is used, and only
+   * -1 is accepted. (Java's default is 32768, which the resolved config reports.)
+   */
   'receive.buffer.bytes'?: IntegerLike;
   /** Close connections idle this long, in ms; -1 never. Default 540000. */
   'connections.max.idle.ms'?: IntegerLike;
