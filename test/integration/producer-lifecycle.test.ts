@@ -287,3 +287,24 @@ test('if the Sender reports a fatal failure, pending sends fail at once, and clo
   assert.notEqual(await within(p.close(), 10_000, 'hung'), 'hung', 'close() hung after a fatal failure');
   await p.flush();
 });
+
+test('connections.max.idle.ms: a connection with nothing to do is closed, and the next send reconnects', async () => {
+  const topic = uniqueTopicName('lifecycle-idle');
+  await createTopic(kafka.bootstrap, topic, { partitions: 1 });
+  const stall = await proxy();
+  const p = producer({ 'connections.max.idle.ms': 1500, 'metadata.max.age.ms': 600_000 }, stall.bootstrap);
+  const first = await p.send({ topic, value: 'before idle' });
+  assert.ok(stall.openConnections > 0, 'the producer is connected');
+  const accepted = stall.accepted;
+  // Idle: every connection is closed after 1.5 s without traffic (well within 10 s).
+  const deadline = Date.now() + 10_000;
+  while (stall.openConnections > 0) {
+    assert.ok(Date.now() < deadline, `still ${stall.openConnections} connection(s) open 10 s after the last request`);
+    await sleep(100);
+  }
+  const second = await p.send({ topic, value: 'after idle' });
+  assert.ok(stall.accepted > accepted, 'the send opened a new connection');
+  assert.equal(second.offset, first.offset + 1);
+  const read = await readWithKcat(kafka.bootstrap, topic, { count: 2 });
+  assert.deepEqual(read.map((r) => r.value?.toString()), ['before idle', 'after idle']);
+});

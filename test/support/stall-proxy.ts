@@ -50,6 +50,10 @@ export class StallProxy {
   private holdingResponses = false;
   /** Requests forwarded to the broker so far, by API key (what the client really sent). */
   readonly forwarded = new Map<number, number>();
+  /** Client connections accepted so far. */
+  accepted = 0;
+  /** Client connections open now. */
+  openConnections = 0;
 
   private constructor(
     server: net.Server,
@@ -118,7 +122,12 @@ export class StallProxy {
     const broker = net.connect(this.upstream);
     this.sockets.add(client);
     this.sockets.add(broker);
+    this.accepted++;
+    this.openConnections++;
+    let ended = false;
     const end = (): void => {
+      if (!ended) this.openConnections--;
+      ended = true;
       client.destroy();
       broker.destroy();
       this.sockets.delete(client);

@@ -177,6 +177,8 @@ export class Sender implements SenderControl {
       clientId: config.clientId,
       requestTimeoutMs: config.requestTimeoutMs,
       connectTimeoutMs: config.socketConnectionSetupTimeoutMs,
+      connectTimeoutMaxMs: config.socketConnectionSetupTimeoutMaxMs,
+      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       reconnectBackoffMs: config.reconnectBackoffMs,
       reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
       transactional: config.transactionalId !== null,
@@ -377,6 +379,7 @@ export class Sender implements SenderControl {
     acc.pollAnnouncements();
     let nextWake = this.maybeUpdateMetadata(now);
     nextWake = Math.min(nextWake, this.expireBatches(now));
+    nextWake = Math.min(nextWake, this.network.closeIdle(now));
     // Idempotence: nothing is drained until the producer id is known (as in Java).
     this.maybeResolveSequences();
     this.maybeBumpEpoch();

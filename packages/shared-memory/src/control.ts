@@ -31,6 +31,10 @@ export interface SenderConfig {
   readonly reconnectBackoffMs: number;
   readonly reconnectBackoffMaxMs: number;
   readonly socketConnectionSetupTimeoutMs: number;
+  /** socket.connection.setup.timeout.max.ms: the cap of the setup timeout's exponential growth. */
+  readonly socketConnectionSetupTimeoutMaxMs: number;
+  /** connections.max.idle.ms: close a connection idle this long; -1 never. */
+  readonly connectionsMaxIdleMs: number;
 }
 
 /** A topic as the application thread needs to know it to partition and append. */

@@ -53,5 +53,7 @@ export function toSenderConfig(config: ResolvedProducerConfig): SenderConfig {
     reconnectBackoffMs: config['reconnect.backoff.ms'],
     reconnectBackoffMaxMs: config['reconnect.backoff.max.ms'],
     socketConnectionSetupTimeoutMs: config['socket.connection.setup.timeout.ms'],
+    socketConnectionSetupTimeoutMaxMs: config['socket.connection.setup.timeout.max.ms'],
+    connectionsMaxIdleMs: config['connections.max.idle.ms'],
   };
 }

@@ -78,6 +78,9 @@ export class BrokerConnection {
     return `${this.options.host}:${this.options.port}`;
   }
 
+  /** When a request was last sent or a response last received (ms since the epoch). */
+  lastActivityMs = Date.now();
+
   /** Requests sent and not yet answered. */
   get inFlightCount(): number {
     return this.inFlight.length - this.inFlightHead;
@@ -125,6 +128,7 @@ export class BrokerConnection {
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
     const frame = encode(correlationId);
+    this.lastActivityMs = Date.now();
     return new Promise<Buffer>((resolve, reject) => {
       if (expectResponse) {
         this.inFlight.push({ correlationId, deadline: Date.now() + this.options.requestTimeoutMs, resolve, reject });
@@ -184,6 +188,7 @@ export class BrokerConnection {
       return;
     }
     this.inFlightHead++;
+    this.lastActivityMs = Date.now();
     if (this.inFlightHead > 64 && this.inFlightHead * 2 > this.inFlight.length) {
       this.inFlight.splice(0, this.inFlightHead);
       this.inFlightHead = 0;

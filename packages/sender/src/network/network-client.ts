@@ -35,7 +35,15 @@ export interface NodeAddress {
 export interface NetworkClientOptions {
   readonly clientId: string;
   readonly requestTimeoutMs: number;
+  /** socket.connection.setup.timeout.ms: the first attempt's connect timeout. */
   readonly connectTimeoutMs: number;
+  /**
+   * socket.connection.setup.timeout.max.ms: after consecutive failures the timeout doubles per
+   * failure (with +-20% jitter), up to this.
+   */
+  readonly connectTimeoutMaxMs: number;
+  /** connections.max.idle.ms: a connection with nothing in flight for this long is closed; -1 never. */
+  readonly connectionsMaxIdleMs: number;
   readonly reconnectBackoffMs: number;
   readonly reconnectBackoffMaxMs: number;
   /** The producer is transactional (caps Produce at v11 without transaction.version 2). */
@@ -157,7 +165,7 @@ export class NetworkClient {
     const connection = await BrokerConnection.connect({
       host,
       port,
-      connectTimeoutMs: this.options.connectTimeoutMs,
+      connectTimeoutMs: this.setupTimeout(s.failures),
       requestTimeoutMs: this.options.requestTimeoutMs,
     });
     try {
@@ -183,6 +191,32 @@ export class NetworkClient {
       connection.close();
       throw err;
     }
+  }
+
+  private setupTimeout(failures: number): number {
+    return connectionSetupTimeout(failures, this.options.connectTimeoutMs, this.options.connectTimeoutMaxMs, Math.random());
+  }
+
+  /**
+   * Closes connections that have had nothing in flight for connections.max.idle.ms (as Java's
+   * Selector does; a later request reconnects). Returns when to look again (ms), or Infinity.
+   */
+  closeIdle(nowMs: number): number {
+    const maxIdle = this.options.connectionsMaxIdleMs;
+    if (maxIdle < 0) return Infinity;
+    let next = Infinity;
+    for (const s of this.nodes.values()) {
+      const c = s.ready?.connection;
+      if (c === undefined || c.closed) continue;
+      if (c.inFlightCount > 0) {
+        next = Math.min(next, nowMs + maxIdle);
+        continue;
+      }
+      const idleUntil = c.lastActivityMs + maxIdle;
+      if (nowMs >= idleUntil) c.close();
+      else next = Math.min(next, idleUntil);
+    }
+    return next;
   }
 
   private async apiVersions(connection: BrokerConnection, version: number): Promise<ApiVersionsResponse> {
@@ -256,6 +290,18 @@ export class NetworkClient {
     this.closed = true;
     for (const s of this.nodes.values()) s.ready?.connection.close();
   }
+}
+
+/**
+ * The connect timeout after `failures` consecutive failed attempts to a broker: Java's
+ * exponential connection setup timeout. socket.connection.setup.timeout.ms (`baseMs`) for the
+ * first attempt, doubling per failure with +-20% jitter (`random` in [0, 1)), capped at
+ * socket.connection.setup.timeout.max.ms (`maxMs`): a broker that swallows connection attempts
+ * is not waited on at full length every time, nor given up on too soon after a few failures.
+ */
+export function connectionSetupTimeout(failures: number, baseMs: number, maxMs: number, random: number): number {
+  if (failures === 0) return Math.min(baseMs, maxMs);
+  return Math.round(Math.min(maxMs, baseMs * 2 ** failures) * (0.8 + random * 0.4));
 }
 
 /** Parses `host:port` or `[v6]:port`. */
