@@ -873,7 +873,9 @@ export class Sender implements SenderControl {
     if (node === null) return now + this.config.reconnectBackoffMs;
     this.metadataInFlight = true;
     this.metricsData.metadataRefreshTotal++;
-    const names = md.topicNames();
+    const producing = new Set<number>();
+    for (const q of this.accumulator.partitionQueues()) if (q.batches.length > 0) producing.add(q.topicIndex);
+    const names = md.topicNames(now, this.config.metadataMaxIdleMs, (index) => producing.has(index));
     this.network
       .send(node, Metadata, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true })
       .then(

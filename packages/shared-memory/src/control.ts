@@ -28,6 +28,8 @@ export interface SenderConfig {
   readonly transactionalId: string | null;
   readonly transactionTimeoutMs: number;
   readonly metadataMaxAgeMs: number;
+  /** metadata.max.idle.ms: a topic neither asked for nor produced to this long is no longer refreshed. */
+  readonly metadataMaxIdleMs: number;
   readonly reconnectBackoffMs: number;
   readonly reconnectBackoffMaxMs: number;
   readonly socketConnectionSetupTimeoutMs: number;

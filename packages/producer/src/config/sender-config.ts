@@ -50,6 +50,7 @@ export function toSenderConfig(config: ResolvedProducerConfig): SenderConfig {
     transactionalId: config['transactional.id'],
     transactionTimeoutMs: config['transaction.timeout.ms'],
     metadataMaxAgeMs: config['metadata.max.age.ms'],
+    metadataMaxIdleMs: config['metadata.max.idle.ms'],
     reconnectBackoffMs: config['reconnect.backoff.ms'],
     reconnectBackoffMaxMs: config['reconnect.backoff.max.ms'],
     socketConnectionSetupTimeoutMs: config['socket.connection.setup.timeout.ms'],

@@ -4,7 +4,9 @@
  * for; slabs carry that index instead of the name.
  *
  * Mirrors the Java client's Metadata/MetadataCache: refreshed on demand (unknown topic, leader
- * change errors) and at least every metadata.max.age.ms.
+ * change errors) and at least every metadata.max.age.ms; a topic neither asked for nor produced
+ * to for metadata.max.idle.ms is left out of the requests (Java forgets it), so a topic that was
+ * tried once and never appeared is not asked for forever.
  */
 import type { MetadataResponse } from '@tandem/protocol';
 import type { TopicView } from '@tandem/shared-memory';
@@ -22,7 +24,7 @@ export class TopicMetadata {
   partitions: PartitionLeader[] = [];
   /** Last topic-level error code from metadata (0 = none). */
   errorCode = 0;
-  /** Last time the topic was asked for by the app (for metadata.max.idle.ms). */
+  /** Last time the topic was asked for or produced to (for metadata.max.idle.ms). */
   lastUsedMs = Date.now();
 
   constructor(
@@ -57,8 +59,11 @@ export class ClusterMetadata {
   updateRequested = true;
   clusterId: string | null = null;
 
-  /** The topic, registered if new. */
-  topic(name: string): TopicMetadata {
+  /**
+   * The topic, registered if new, as the app asks for it: it counts as used now (and if it had
+   * gone idle, it is asked for again).
+   */
+  topic(name: string, nowMs = Date.now()): TopicMetadata {
     let t = this.byName.get(name);
     if (t === undefined) {
       t = new TopicMetadata(name, this.byIndex.length);
@@ -66,6 +71,7 @@ export class ClusterMetadata {
       this.byIndex.push(t);
       this.updateRequested = true;
     }
+    t.lastUsedMs = nowMs;
     return t;
   }
 
@@ -74,9 +80,20 @@ export class ClusterMetadata {
     return this.byIndex[index];
   }
 
-  /** Names of every registered topic (what a metadata request asks for). */
-  topicNames(): string[] {
-    return this.byIndex.map((t) => t.name);
+  /**
+   * Names of the topics a metadata request asks for: those asked for or produced to within
+   * metadata.max.idle.ms (`maxIdleMs`). `producing(index)` says whether a topic has batches in
+   * the accumulator: those count as used now. An idle topic keeps its index and last metadata
+   * (slabs may still name it); it is only no longer refreshed.
+   */
+  topicNames(nowMs: number, maxIdleMs: number, producing: (topicIndex: number) => boolean): string[] {
+    const names: string[] = [];
+    for (const t of this.byIndex) {
+      if (producing(t.index)) t.lastUsedMs = nowMs;
+      else if (nowMs - t.lastUsedMs > maxIdleMs) continue;
+      names.push(t.name);
+    }
+    return names;
   }
 
   /** The current leader of a partition, or -1. */
