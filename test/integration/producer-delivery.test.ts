@@ -14,9 +14,10 @@ import {
   produceWithKcat,
   readWithJava,
   readWithKcat,
+  setProducerQuota,
   uniqueTopicName,
 } from '../kafka/index.js';
-import { kafka, producer, setUpProducerTests, type Rec } from '../support/producer-fixture.js';
+import { kafka, producer, proxy, setUpProducerTests, type Rec } from '../support/producer-fixture.js';
 import { assertReadBack, expectedOf, randomBytes, seeded, sendAll, sleep, type Delivery } from '../support/producer-readback.js';
 
 setUpProducerTests('producer-delivery.test');
@@ -364,4 +365,34 @@ test('the read-back comparison catches a changed byte, a lost record and a swapp
   assert.throws(() => assertReadBack([rec(0, 'a'), rec(1, 'c')], deliveries));
   assert.throws(() => assertReadBack([rec(0, 'a')], deliveries));
   assert.throws(() => assertReadBack([rec(0, 'b'), rec(1, 'a')], deliveries));
+});
+
+test('a broker quota: the producer waits out each throttle time before its next request (KIP-219), and everything is delivered', async () => {
+  const topic = uniqueTopicName('delivery-quota');
+  await createTopic(kafka.bootstrap, topic, { partitions: 1 });
+  const clientId = uniqueTopicName('throttled-client');
+  await setProducerQuota(kafka.bootstrap, clientId, 32 * 1024);
+  const stall = await proxy();
+  // One request at a time: each throttled response is followed by the next request, whose
+  // timing shows whether the producer waited.
+  const p = producer({ 'client.id': clientId, acks: 1, 'linger.ms': 20, 'batch.size': 32 * 1024, 'max.in.flight.requests.per.connection': 1 }, stall.bootstrap);
+  // 400 KiB at a 32 KiB/s quota: the broker measures the rate over its ~10 s of quota windows,
+  // so it throttles once about 320 KiB went through, then after each request.
+  const next = seeded(7);
+  const records: Rec[] = [];
+  for (let i = 0; i < 400; i++) records.push({ topic, value: randomBytes(next, 1024) });
+  const deliveries = await sendAll(p, records);
+  assertReadBack(await readWithKcat(kafka.bootstrap, topic, { count: records.length }), deliveries);
+
+  assert.ok(stall.produceThrottles.length > 0, 'the broker throttled the client');
+  const metrics = await p.metrics();
+  assert.ok(metrics['produce-throttle-time-max']! > 0, `produce-throttle-time-max ${metrics['produce-throttle-time-max']}`);
+  // No request left the client inside a throttle window (with one request in flight, none can
+  // cross the response; a few ms of slack at the end for the client's timer). Without the wait,
+  // the next request reached the proxy about 1 ms after the throttled response.
+  for (const { at, throttleTimeMs } of stall.produceThrottles) {
+    if (throttleTimeMs < 20) continue;
+    const early = stall.produceRequestTimes.filter((t) => t > at && t < at + throttleTimeMs - 5);
+    assert.equal(early.length, 0, `a request ${(early[0]! - at).toFixed(0)} ms after a response that said to wait ${throttleTimeMs} ms`);
+  }
 });

@@ -43,6 +43,7 @@ export {
 } from './readers.js';
 export type { ReadOptions, ReadRecord, TimestampType } from './records.js';
 export { createTopic, uniqueTopicName, type CreateTopicOptions } from './topics.js';
+export { setProducerQuota } from './quotas.js';
 export { readGroupOffsets, type GroupOffset, type GroupOffsetsOptions } from './groups.js';
 export { clusterDir, type ClusterOptions, type ListenerSpec, type SecurityProtocol } from './topology.js';
 export { DEFAULT_KAFKA_VERSION, defaultKafkaVersion, toolClasses } from './versions.js';

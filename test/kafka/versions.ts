@@ -40,6 +40,8 @@ export interface ToolClasses {
   consoleConsumer: string;
   producerPerformance: string;
   topicCommand: string;
+  /** Alters client quotas and dynamic configs. */
+  configCommand: string;
 }
 
 /**
@@ -56,5 +58,7 @@ export function toolClasses(version: string): ToolClasses {
     consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
     producerPerformance: 'org.apache.kafka.tools.ProducerPerformance',
     topicCommand: 'org.apache.kafka.tools.TopicCommand',
+    // Ported from Scala (kafka.admin) to Java in 4.0 (checked in the 3.9.1 and 4.4.0 jars).
+    configCommand: four ? 'org.apache.kafka.tools.ConfigCommand' : 'kafka.admin.ConfigCommand',
   };
 }

@@ -22,7 +22,7 @@
  * ```
  */
 import * as net from 'node:net';
-import { ApiKey, Metadata, decodeResponse, encodeResponse, type MetadataResponse } from '@tandem/protocol';
+import { ApiKey, Metadata, Produce, decodeResponse, encodeResponse, type MetadataResponse } from '@tandem/protocol';
 import { parseBootstrap } from './raw-kafka-connection.js';
 
 /** Splits a stream into Kafka frames (int32 size + payload); returns the whole frames. */
@@ -50,6 +50,10 @@ export class StallProxy {
   private holdingResponses = false;
   /** Requests forwarded to the broker so far, by API key (what the client really sent). */
   readonly forwarded = new Map<number, number>();
+  /** When each Produce request reached the proxy from the client (performance.now()). */
+  readonly produceRequestTimes: number[] = [];
+  /** Each Produce response with a throttle time: when it went to the client, and the time. */
+  readonly produceThrottles: Array<{ at: number; throttleTimeMs: number }> = [];
   /** Client connections accepted so far. */
   accepted = 0;
   /** Client connections open now. */
@@ -140,6 +144,8 @@ export class StallProxy {
 
     // Metadata requests in flight on this connection: correlation id -> version.
     const metadataVersions = new Map<number, number>();
+    // Produce requests in flight: correlation id -> version (for their throttle times).
+    const produceVersions = new Map<number, number>();
     const requests = new FrameSplitter();
     client.on('data', (chunk: Buffer) => {
       for (const frame of requests.push(chunk)) {
@@ -147,6 +153,10 @@ export class StallProxy {
         const version = frame.readInt16BE(6);
         const correlationId = frame.readInt32BE(8);
         if (apiKey === ApiKey.Metadata) metadataVersions.set(correlationId, version);
+        if (apiKey === ApiKey.Produce) {
+          this.produceRequestTimes.push(performance.now());
+          produceVersions.set(correlationId, version);
+        }
         const send = (): void => {
           this.forwarded.set(apiKey, (this.forwarded.get(apiKey) ?? 0) + 1);
           broker.write(frame);
@@ -160,6 +170,12 @@ export class StallProxy {
     broker.on('data', (chunk: Buffer) => {
       for (const frame of responses.push(chunk)) {
         const correlationId = frame.readInt32BE(4);
+        const produceVersion = produceVersions.get(correlationId);
+        if (produceVersion !== undefined) {
+          produceVersions.delete(correlationId);
+          const { throttleTimeMs } = decodeResponse(Produce, produceVersion, frame.subarray(4)).body;
+          if (throttleTimeMs > 0) this.produceThrottles.push({ at: performance.now(), throttleTimeMs });
+        }
         const version = metadataVersions.get(correlationId);
         metadataVersions.delete(correlationId);
         const out = version === undefined ? frame : this.rewriteMetadata(frame, version, correlationId);

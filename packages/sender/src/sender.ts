@@ -119,6 +119,8 @@ class SenderMetrics {
   compressedBytes = 0;
   uncompressedBytes = 0;
   metadataRefreshTotal = 0;
+  produceThrottleTotalMs = 0;
+  produceThrottleMaxMs = 0;
 }
 
 export class Sender implements SenderControl {
@@ -309,6 +311,8 @@ export class Sender implements SenderControl {
       'outgoing-byte-total': m.outgoingByteTotal,
       'request-latency-avg': m.responseTotal === 0 ? 0 : m.requestLatencyTotalMs / m.responseTotal,
       'request-latency-max': m.requestLatencyMaxMs,
+      'produce-throttle-time-avg': m.responseTotal === 0 ? 0 : m.produceThrottleTotalMs / m.responseTotal,
+      'produce-throttle-time-max': m.produceThrottleMaxMs,
       'batch-size-avg': m.batches === 0 ? 0 : m.batchSizeTotal / m.batches,
       'batch-size-max': m.batchSizeMax,
       'records-per-batch-avg': m.batches === 0 ? 0 : m.recordSendTotal / m.batches,
@@ -440,6 +444,12 @@ export class Sender implements SenderControl {
         }
         continue;
       }
+      const throttledUntil = this.network.throttledUntil(node);
+      if (now < throttledUntil) {
+        // The broker's quota: nothing more to it until the throttle time is up (KIP-219).
+        nextWake = Math.min(nextWake, throttledUntil);
+        continue;
+      }
       this.sendReady(ready, queues, now);
     }
     return nextWake;
@@ -545,11 +555,23 @@ export class Sender implements SenderControl {
         topicData,
       })
       .then(
-        ({ response }) => this.onProduceResponse(batches, response, sentAt),
+        ({ response, version }) => {
+          // From Produce v6 the broker answers at once and leaves the waiting to the client.
+          if (response !== null && response.throttleTimeMs > 0) this.onThrottle(ready.nodeId, response.throttleTimeMs, version >= 6);
+          this.onProduceResponse(batches, response, sentAt);
+        },
         (err: unknown) => this.onProduceFailure(batches, err),
       )
       .catch((err: unknown) => this.die(err))
       .finally(() => this.scheduleRun());
+  }
+
+  /** A Produce response carried a throttle time: counted, and honoured when the client must wait. */
+  private onThrottle(nodeId: number, throttleMs: number, clientWaits: boolean): void {
+    const m = this.metricsData;
+    m.produceThrottleTotalMs += throttleMs;
+    if (throttleMs > m.produceThrottleMaxMs) m.produceThrottleMaxMs = throttleMs;
+    if (clientWaits) this.network.throttle(nodeId, Date.now() + throttleMs);
   }
 
   private onProduceResponse(batches: ProducerBatch[], response: ProduceResponse | null, sentAt: number): void {

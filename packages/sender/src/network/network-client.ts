@@ -76,6 +76,8 @@ interface NodeState {
   failures: number;
   /** No new connection attempt before this time (reconnect backoff). */
   blockedUntil: number;
+  /** No new request before this time: the broker asked the client to back off (KIP-219). */
+  throttledUntil: number;
 }
 
 export class NetworkClient {
@@ -95,7 +97,7 @@ export class NetworkClient {
   }
 
   private newState(address: NodeAddress): NodeState {
-    return { address, ready: null, connecting: null, failures: 0, blockedUntil: 0 };
+    return { address, ready: null, connecting: null, failures: 0, blockedUntil: 0, throttledUntil: 0 };
   }
 
   /** Records brokers from metadata; a broker whose address changed is reconnected. */
@@ -122,6 +124,20 @@ export class NetworkClient {
   canConnect(nodeId: number, nowMs: number): boolean {
     const s = this.nodes.get(nodeId);
     return s !== undefined && s.connecting === null && nowMs >= s.blockedUntil;
+  }
+
+  /**
+   * The broker answered with a throttle time: a KIP-219 broker answers at once and expects the
+   * client to send it nothing more until the time is up (Java's ClusterConnectionStates.throttle).
+   */
+  throttle(nodeId: number, untilMs: number): void {
+    const s = this.nodes.get(nodeId);
+    if (s !== undefined && untilMs > s.throttledUntil) s.throttledUntil = untilMs;
+  }
+
+  /** Until when `nodeId` must not be sent requests (ms); in the past when it may. */
+  throttledUntil(nodeId: number): number {
+    return this.nodes.get(nodeId)?.throttledUntil ?? 0;
   }
 
   /** When the reconnect backoff of `nodeId` ends (ms), or 0. */
