@@ -27,7 +27,6 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { KafkaError, KafkaProducer, type ProducerConfigInput, type RecordMetadata } from '@tandem/producer';
-import { Metadata } from '@tandem/protocol';
 import {
   createTopic,
   readWithKcat,
@@ -39,7 +38,7 @@ import {
   type KafkaCluster,
   type ReadRecord,
 } from '../kafka/index.js';
-import { RawKafkaConnection } from '../support/raw-kafka-connection.js';
+import { leaderOf as leaderOfPartition, liveBootstrap, partitionsOf, probeCluster } from '../support/cluster-probe.js';
 import { failIfHeldOpen, sleep } from '../support/producer-readback.js';
 
 /** A producer's settings apart from bootstrap.servers (the live brokers, given by the test). */
@@ -74,48 +73,14 @@ after(async () => {
 // ------------------------------------------------------------------ the cluster
 
 /** A bootstrap string of the brokers that are up. */
-function live(): string {
-  return cluster.brokers
-    .filter((b) => b.pid !== null)
-    .map((b) => `${b.host}:${b.port}`)
-    .join(',');
-}
-
-/** Asks the live brokers, over raw connections, until `ask` gives an answer (bounded: 60 s). */
-async function probe<T>(what: string, ask: (conn: RawKafkaConnection) => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    for (const b of cluster.brokers.filter((x) => x.pid !== null)) {
-      const conn = await RawKafkaConnection.connect(`${b.host}:${b.port}`).catch(() => null);
-      if (conn === null) continue;
-      try {
-        const answer = await ask(conn).catch(() => undefined);
-        if (answer !== undefined) return answer;
-      } finally {
-        conn.close();
-      }
-    }
-    if (Date.now() > deadline) assert.fail(`the cluster did not answer within 60 s: ${what}`);
-    await sleep(250);
-  }
-}
-
-async function partitionsOf(conn: RawKafkaConnection, topic: string) {
-  const { body } = await conn.request(Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false });
-  return body.topics[0]?.partitions ?? [];
-}
+const live = (): string => liveBootstrap(cluster);
 
 /** The node id of the leader of `topic`-`partition`. */
-function leaderOf(topic: string, partition: number): Promise<number> {
-  return probe(`the leader of ${topic}-${partition}`, async (conn) => {
-    const leader = (await partitionsOf(conn, topic)).find((p) => p.partitionIndex === partition)?.leaderId ?? -1;
-    return leader >= 0 ? leader : undefined;
-  });
-}
+const leaderOf = (topic: string, partition: number): Promise<number> => leaderOfPartition(cluster, topic, partition);
 
 /** Waits until every partition of `topic` has a leader and all three replicas in its ISR. */
 function fullIsr(topic: string): Promise<true> {
-  return probe(`every replica of ${topic} in sync`, async (conn) => {
+  return probeCluster(cluster, `every replica of ${topic} in sync`, async (conn) => {
     const parts = await partitionsOf(conn, topic);
     const full = parts.length === PARTITIONS && parts.every((p) => p.leaderId >= 0 && p.isrNodes.length === 3);
     return full ? true : undefined;

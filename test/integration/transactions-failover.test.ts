@@ -14,7 +14,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { KafkaProducer, TimeoutError, TransactionAbortableError, type ProducerRecord } from '@tandem/producer';
-import { CoordinatorType, FindCoordinator, Metadata, coordinatorsOf } from '@tandem/protocol';
+import { CoordinatorType, FindCoordinator, coordinatorsOf } from '@tandem/protocol';
 import {
   createTopic,
   readWithKcat,
@@ -25,8 +25,8 @@ import {
   uniqueTopicName,
   type KafkaCluster,
 } from '../kafka/index.js';
-import { RawKafkaConnection } from '../support/raw-kafka-connection.js';
-import { assertReadBack, expectedOf, sleep, type Delivery } from '../support/producer-readback.js';
+import { leaderOf as leaderOfPartition, liveBootstrap, probeCluster } from '../support/cluster-probe.js';
+import { assertReadBack, expectedOf, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string, string>;
 
@@ -43,35 +43,11 @@ after(async () => {
 });
 
 /** A bootstrap string of the brokers that are up. */
-function live(): string {
-  return cluster.brokers
-    .filter((b) => b.pid !== null)
-    .map((b) => `${b.host}:${b.port}`)
-    .join(',');
-}
-
-/** Asks a live broker, over a raw connection, until `ask` gives an answer (leaders move during failover). */
-async function probe<T>(ask: (conn: RawKafkaConnection) => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    for (const b of cluster.brokers.filter((x) => x.pid !== null)) {
-      const conn = await RawKafkaConnection.connect(`${b.host}:${b.port}`).catch(() => null);
-      if (conn === null) continue;
-      try {
-        const answer = await ask(conn).catch(() => undefined);
-        if (answer !== undefined) return answer;
-      } finally {
-        conn.close();
-      }
-    }
-    if (Date.now() > deadline) assert.fail('the cluster gave no answer within 60 s');
-    await sleep(200);
-  }
-}
+const live = (): string => liveBootstrap(cluster);
 
 /** The node id of the transaction coordinator of `transactionalId`. */
 function coordinatorOf(transactionalId: string): Promise<number> {
-  return probe(async (conn) => {
+  return probeCluster(cluster, `the coordinator of ${transactionalId}`, async (conn) => {
     const { body } = await conn.request(FindCoordinator, 3, { key: transactionalId, keyType: CoordinatorType.transaction });
     const c = coordinatorsOf(body, 3, [transactionalId])[0];
     return c !== undefined && c.errorCode === 0 ? c.nodeId : undefined;
@@ -79,13 +55,7 @@ function coordinatorOf(transactionalId: string): Promise<number> {
 }
 
 /** The node id of the leader of `topic`-`partition`. */
-function leaderOf(topic: string, partition: number): Promise<number> {
-  return probe(async (conn) => {
-    const { body } = await conn.request(Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false });
-    const leader = body.topics[0]?.partitions.find((p) => p.partitionIndex === partition)?.leaderId ?? -1;
-    return leader >= 0 ? leader : undefined;
-  });
-}
+const leaderOf = (topic: string, partition: number): Promise<number> => leaderOfPartition(cluster, topic, partition);
 
 test('committed transactions survive the coordinator and a partition leader being killed: each record exactly once, in order', { timeout: 240_000 }, async () => {
   const topic = uniqueTopicName('txn-failover');
