@@ -755,7 +755,21 @@ export class KafkaProducer<K = unknown, V = unknown> {
     for (const t of this.topics.values()) this.appender.sealAll(t);
   }
 
-  /** A snapshot of the producer's metrics, with the Java client's names where one exists. */
+  /**
+   * A snapshot of the producer's metrics, with the Java client's names where one exists
+   * (totals since construction; times in ms unless said):
+   * - records: `record-send-total` (acknowledged), `record-error-total`, `record-retry-total`,
+   *   `records-pending` (sent, not yet settled), `waiting-threads` (sends waiting for metadata
+   *   or memory: Java's count of threads blocked in send());
+   * - requests: `request-total`, `response-total`, `outgoing-byte-total`,
+   *   `request-latency-avg`/`-max`, `produce-throttle-time-avg`/`-max` (broker quotas);
+   * - batches: `batch-size-avg`/`-max` (bytes), `records-per-batch-avg`, `batch-split-total`,
+   *   `compression-rate-avg` (compressed / uncompressed), `batches-incomplete`;
+   * - memory: `buffer-total-bytes`, `buffer-available-bytes`;
+   * - metadata: `metadata-refresh-total`, `metadata-age` (seconds since the last refresh, -1
+   *   before the first).
+   * After close() only the application thread's own metrics are left.
+   */
   async metrics(): Promise<Record<string, number>> {
     const sender = this.state === State.CLOSED ? {} : await this.control(this.sender.control.metrics());
     return {
