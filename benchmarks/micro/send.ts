@@ -21,8 +21,9 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { KafkaProducer, type SendCallback } from '@tandem/producer';
+import { SharedLayout } from '@tandem/producer/accumulator';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../paths.js';
@@ -158,10 +159,51 @@ async function startObserver(ms: number): Promise<{ result: Promise<LoopDelay> }
   return { result };
 }
 
-async function atRate(topic: string, perSecond: number, seconds: number): Promise<{ producer: LoopDelay; idleProcess: LoopDelay }> {
+/** What the app thread spent on the loop's worst moments: Sender wake-ups and GC pauses (ms each). */
+interface Stalls {
+  readonly wakeUps: number[];
+  readonly gcPauses: number[];
+}
+
+/**
+ * Records, until the returned stop() is called, each doorbell ring that woke the Sender (an
+ * Atomics.notify, timed on this thread) and each GC pause of this thread.
+ */
+function watchStalls(): { stalls: Stalls; stop(): void } {
+  const stalls: Stalls = { wakeUps: [], gcPauses: [] };
+  type Ringer = { wakeSender(): void };
+  const proto = SharedLayout.prototype as unknown as Ringer;
+  const ring = proto.wakeSender;
+  proto.wakeSender = function (this: Ringer & { senderRung: number }): void {
+    const before = this.senderRung;
+    const t0 = performance.now();
+    ring.call(this);
+    if (this.senderRung !== before) stalls.wakeUps.push(performance.now() - t0);
+  };
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) stalls.gcPauses.push(e.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  return {
+    stalls,
+    stop: () => {
+      proto.wakeSender = ring;
+      gc.disconnect();
+    },
+  };
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))]!;
+}
+
+async function atRate(topic: string, perSecond: number, seconds: number): Promise<{ producer: LoopDelay; idleProcess: LoopDelay; stalls: Stalls }> {
   const producer = new KafkaProducer({ 'bootstrap.servers': bootstrap, acks: 1, 'linger.ms': 5 });
   await producer.send({ topic, value });
   const observer = await startObserver(seconds * 1000);
+  const watch = watchStalls();
   const h = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   let done = 0;
   const cb: SendCallback = () => {
@@ -180,9 +222,10 @@ async function atRate(topic: string, perSecond: number, seconds: number): Promis
     tick();
   });
   h.disable();
+  watch.stop();
   while (done < sent) await new Promise((r) => setTimeout(r, 1));
   await producer.close();
-  return { producer: loopDelay(h), idleProcess: await observer.result };
+  return { producer: loopDelay(h), idleProcess: await observer.result, stalls: watch.stalls };
 }
 
 const rounds = Number(arg('rounds', '3'));
@@ -215,4 +258,10 @@ if (rateSeconds > 0) {
   console.log(`event-loop delay at 100,000 records/s for ${rateSeconds} s (beyond the monitor's 1 ms resolution):`);
   console.log(`  the producing app         ${show(lag.producer)}`);
   console.log(`  an idle process, meanwhile ${show(lag.idleProcess)}`);
+  const { wakeUps, gcPauses } = lag.stalls;
+  console.log(
+    `  on the app thread meanwhile: ${(wakeUps.length / rateSeconds).toFixed(0)} Sender wake-ups/s ` +
+      `(notify p50 ${(quantile(wakeUps, 0.5) * 1000).toFixed(0)} us, p99 ${quantile(wakeUps, 0.99).toFixed(2)} ms), ` +
+      `${gcPauses.length} GC pauses (p50 ${quantile(gcPauses, 0.5).toFixed(2)} ms, max ${quantile(gcPauses, 1).toFixed(2)} ms)`,
+  );
 }

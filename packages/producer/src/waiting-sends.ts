@@ -179,11 +179,7 @@ export class WaitingSends {
    * (its metadata has arrived). Returns how many moved.
    */
   metadataArrived(topic: string): number {
-    const queue = this.metadata.get(topic);
-    if (queue === undefined) return 0;
-    const moved = queue.removeWhere(() => true);
-    this.metadata.delete(topic);
-    this.metadataCount -= moved.length;
+    const moved = this.takeMetadataWaits(topic);
     for (const e of moved) this.pushForMemory(e);
     return moved.length;
   }

@@ -10,8 +10,8 @@
  *
  * A slab's two arrays keep their length when the slab is freed (each slot is nulled as its
  * record settles, so callbacks and promises can be collected): a reused slab then stores into
- * slots that exist, instead of growing a fresh array record by record. Measured on the track-and-settle
- * pattern alone: 18 ns per record against 60 ns when the arrays were emptied (length = 0).
+ * slots that exist, instead of growing a fresh array record by record (and reallocating its
+ * backing store a few times per batch).
  */
 import {
   BATCH_HEADER_SIZE,

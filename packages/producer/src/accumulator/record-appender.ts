@@ -49,8 +49,9 @@ const NO_SLAB = -1;
  * Within one synchronous run of sends, the Sender is rung at the first announcement and then at
  * most once per this many announcements; a ring owed for the rest is paid at the end of the run
  * (a microtask). A ring that wakes the Sender is a cross-thread notify that costs the app thread
- * microseconds (with the Sender idle, 14% of send()'s time went to them, two per 16 KiB batch
- * of 100-byte records), and the Sender polls every announcement on each wake-up anyway. Ringing
+ * microseconds (benchmarks/micro/send.js prints their count and cost; under --cpu-prof they were
+ * about a tenth of send()'s time when rung for every announcement), and the Sender polls every
+ * announcement on each wake-up anyway. Ringing
  * every few announcements still keeps a Sender that went idle working during a long loop of sends.
  */
 const RING_EVERY = 8;
