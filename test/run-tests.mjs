@@ -14,9 +14,22 @@
  * its address to the tests as KAFKA_BOOTSTRAP, and afterwards stops it if, and only if, it
  * started it.
  *
- * Output: node's spec reporter for people, then the TAP summary lines (`# tests N`,
- * `# pass N`, `# fail N`, ...) as the closing lines, which is what CI reads. Exit code: the test
- * run's.
+ * Output: node's spec reporter for people, then the test census as the closing lines, which is
+ * what CI reads:
+ *
+ *   # tests N  # pass N  # fail N  # cancelled N  # skipped N  # todo N   (one to a line)
+ *
+ * counted by test/census-reporter.mjs, a second reporter in the same run: tests are `test()`/`it()`
+ * with no subtests, never describe blocks (that file says exactly what counts as what). The
+ * count is the same on every run and node version although --test-force-exit ends processes
+ * early: the reporter rewrites the census in a temporary file synchronously after every result,
+ * and the same module, loaded with --import into every test file's process, holds off that
+ * process's forced exit until its results have been written out to the runner. (Before, node's
+ * TAP summary often went missing, and the results themselves did: the count came out different
+ * on every run.)
+ *
+ * Exit code: the test run's; and non-zero as well if the census has any failed or cancelled
+ * test, or could not be read, whatever node's own exit code was.
  *
  * Plain JavaScript on purpose: it runs right after `tsc -b` and needs nothing else compiled
  * except the harness it imports.
@@ -25,7 +38,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { censusLines } from './census-reporter.mjs';
 
 const testRoot = dirname(fileURLToPath(import.meta.url));
 const distRoot = join(testRoot, 'dist');
@@ -79,8 +93,12 @@ async function provideKafka() {
 }
 
 /** Runs node --test; resolves with its exit code. Ctrl-C reaches it through the terminal. */
-function runNodeTest(files, nodeFlags, tapFile) {
+function runNodeTest(files, nodeFlags, censusFile) {
+  const census = pathToFileURL(join(testRoot, 'census-reporter.mjs')).href;
   const args = [
+    // Passed on to every test file's process: with --test-force-exit, process.exit() there
+    // waits for the file's results to be written out to the runner (see census-reporter.mjs).
+    `--import=${census}`,
     '--test',
     '--test-concurrency=1',
     // A file whose tests are done exits even if a failed test left a handle open (a producer
@@ -90,13 +108,16 @@ function runNodeTest(files, nodeFlags, tapFile) {
     '--test-timeout=600000',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tapFile}`,
+    // The census goes to TANDEM_TEST_CENSUS, written by the reporter itself; its stream
+    // output (none while that is set) needs a destination all the same.
+    `--test-reporter=${census}`,
+    '--test-reporter-destination=stderr',
     ...nodeFlags,
     ...files,
   ];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', env: process.env });
+    const env = { ...process.env, TANDEM_TEST_CENSUS: censusFile };
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env });
     // While the tests run, a signal to us (CI cancelling the job) is passed on, and the
     // broker is still stopped below once they have exited.
     const forward = (signal) => child.kill(signal);
@@ -110,28 +131,16 @@ function runNodeTest(files, nodeFlags, tapFile) {
   });
 }
 
-/** The TAP reporter's closing summary (`# tests N` ... `# duration_ms N`). */
-function tapSummary(tapFile) {
-  if (!existsSync(tapFile)) return [];
-  const lines = readFileSync(tapFile, 'utf8').trimEnd().split('\n');
-  const start = lines.findLastIndex((l) => l.startsWith('# tests '));
-  if (start >= 0) return lines.slice(start).filter((l) => l.startsWith('# '));
-  // With --test-force-exit the runner may exit before the TAP reporter writes its closing
-  // summary: count the top-level results ourselves (one per test, at column 0).
-  let pass = 0;
-  let fail = 0;
-  let skipped = 0;
-  let todo = 0;
-  for (const l of lines) {
-    if (/^not ok \d+/.test(l)) fail++;
-    else if (/^ok \d+/.test(l)) {
-      if (/# SKIP/i.test(l)) skipped++;
-      else if (/# TODO/i.test(l)) todo++;
-      else pass++;
-    }
+/** The census the reporter left (`{ tests, pass, fail, ... }`), or undefined if it left none. */
+function readCensus(censusFile) {
+  if (!existsSync(censusFile)) return undefined;
+  const census = {};
+  for (const line of readFileSync(censusFile, 'utf8').split('\n')) {
+    const m = /^# (\w+) (\d+)$/.exec(line);
+    if (m !== null) census[m[1]] = Number(m[2]);
   }
-  if (pass + fail + skipped + todo === 0) return [];
-  return [`# tests ${pass + fail + skipped + todo}`, `# pass ${pass}`, `# fail ${fail}`, `# skipped ${skipped}`, `# todo ${todo}`];
+  const keys = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
+  return keys.every((k) => Number.isInteger(census[k])) ? census : undefined;
 }
 
 async function main() {
@@ -149,11 +158,11 @@ async function main() {
   const needsKafka = (byKind.integration?.length ?? 0) > 0;
   if (needsKafka && (process.env.KAFKA_BOOTSTRAP ?? '').trim() === '') stopKafka = await provideKafka();
 
-  const tapDir = mkdtempSync(join(tmpdir(), 'tandem-tests-'));
-  const tapFile = join(tapDir, 'report.tap');
+  const censusDir = mkdtempSync(join(tmpdir(), 'tandem-tests-'));
+  const censusFile = join(censusDir, 'census.txt');
   let code;
   try {
-    code = await runNodeTest(files, nodeFlags, tapFile);
+    code = await runNodeTest(files, nodeFlags, censusFile);
   } finally {
     if (stopKafka !== undefined) {
       try {
@@ -164,11 +173,19 @@ async function main() {
       }
     }
   }
-  // The closing lines CI reads: node's standard summary, after everything else.
-  const summary = tapSummary(tapFile);
-  rmSync(tapDir, { recursive: true, force: true });
-  if (summary.length > 0) console.log(summary.join('\n'));
-  else console.log(`# tests 0\n# pass 0\n# fail ${code === 0 ? 0 : 1}`);
+  // The closing lines CI reads, after everything else.
+  const census = readCensus(censusFile);
+  rmSync(censusDir, { recursive: true, force: true });
+  if (census === undefined) {
+    console.error('run-tests: the census reporter left no count (did node --test start?)');
+    console.log(censusLines({ tests: 0, pass: 0, fail: 1, cancelled: 0, skipped: 0, todo: 0 }).join('\n'));
+    return code === 0 ? 1 : code;
+  }
+  console.log(censusLines(census).join('\n'));
+  if (code === 0 && census.fail + census.cancelled > 0) {
+    console.error(`run-tests: node exited 0 but the census has ${census.fail} failed and ${census.cancelled} cancelled`);
+    return 1;
+  }
   return code;
 }
 
