@@ -18,7 +18,7 @@ import {
   SlabWord,
   type SharedLayout,
 } from '@tandem/shared-memory';
-import { recordSize, recordSizeUtf8, writeRecord, writeRecordUtf8, type RecordHeader } from '@tandem/protocol';
+import { recordSize, recordSizeUtf8, writeRecordUtf8, writeRecordWithin, type RecordHeader } from '@tandem/protocol';
 import type { PartitionLoad } from './partition-load.js';
 
 /** A record header as the appender takes it: UTF-8 key, bytes or string value, or null. */
@@ -373,12 +373,11 @@ export class RecordAppender {
     value: Uint8Array | string | null,
     headers: readonly RecordHeader[] | null,
   ): number {
-    if (typeof value === 'string') {
-      const next = writeRecordUtf8(this.bytes, start, start + room, timestampDelta, offsetDelta, key, value, headers);
-      return next < 0 ? 0 : next - start;
-    }
-    if (recordSize(timestampDelta, offsetDelta, key, value, headers) > room) return 0;
-    return writeRecord(this.bytes, start, timestampDelta, offsetDelta, key, value, headers) - start;
+    const next =
+      typeof value === 'string'
+        ? writeRecordUtf8(this.bytes, start, start + room, timestampDelta, offsetDelta, key, value, headers)
+        : writeRecordWithin(this.bytes, start, start + room, timestampDelta, offsetDelta, key, value, headers);
+    return next < 0 ? 0 : next - start;
   }
 }
 

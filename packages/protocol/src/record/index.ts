@@ -11,6 +11,7 @@ export {
   utf8Length,
   writeRecord,
   writeRecordUtf8,
+  writeRecordWithin,
 } from './record.js';
 export {
   type BatchHeader,

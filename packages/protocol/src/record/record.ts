@@ -251,10 +251,31 @@ export function writeRecord(
   value: Uint8Array | null,
   headers: readonly RecordHeader[] | null,
 ): number {
-  const body = recordBodySize(timestampDelta, offsetDelta, key, value, headers);
-  if (pos + varintSize(body) + body > target.length) {
-    throw new RangeError(`record of ${varintSize(body) + body} bytes does not fit at ${pos} of ${target.length}`);
+  const next = writeRecordWithin(target, pos, target.length, timestampDelta, offsetDelta, key, value, headers);
+  if (next < 0) {
+    const size = recordSize(timestampDelta, offsetDelta, key, value, headers);
+    throw new RangeError(`record of ${size} bytes does not fit at ${pos} of ${target.length}`);
   }
+  return next;
+}
+
+/**
+ * Writes one record in the bytes `[pos, end)` if it fits there, and returns the position after
+ * it; returns -1 (having written nothing) if it does not fit. The per-record path's form of
+ * {@link recordSize} followed by {@link writeRecord}: the record's size is computed once.
+ */
+export function writeRecordWithin(
+  target: Uint8Array,
+  pos: number,
+  end: number,
+  timestampDelta: number,
+  offsetDelta: number,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: readonly RecordHeader[] | null,
+): number {
+  const body = recordBodySize(timestampDelta, offsetDelta, key, value, headers);
+  if (pos + varintSize(body) + body > end) return -1;
   pos = writeVarint(target, pos, body);
   target[pos++] = 0; // attributes: unused in v2
   pos = writeVarlong(target, pos, timestampDelta);
