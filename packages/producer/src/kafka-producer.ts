@@ -94,6 +94,11 @@ export class KafkaProducer<K = unknown, V = unknown> {
   private readonly sender: SenderHandle;
   private readonly started: Promise<void>;
   private readonly topics = new Map<string, TopicState>();
+  /**
+   * The topic of the last append: most sends go to the topic of the send before, and comparing
+   * the name costs less than a Map lookup. TopicState objects live as long as the producer.
+   */
+  private lastTopic: TopicState | null = null;
   private readonly topicsByIndex: TopicState[] = [];
   private readonly topicFetches = new Set<string>();
   private readonly waiting = new WaitingSends((entry) => this.expireWaiting(entry));
@@ -233,8 +238,10 @@ export class KafkaProducer<K = unknown, V = unknown> {
       [success, failure] = this.withAcknowledgement(success, failure);
     }
     if (this.waiting.memoryLength === 0) {
-      const topic = this.topics.get(record.topic);
+      const last = this.lastTopic;
+      const topic = last !== null && last.name === record.topic ? last : this.topics.get(record.topic);
       if (topic !== undefined) {
+        this.lastTopic = topic;
         try {
           if (this.tryAppend(topic, record as ProducerRecord, success, failure)) return promise;
         } catch (err) {
