@@ -15,23 +15,94 @@
  * send() adds the record's checks, the serializer choice, the partitioner and the clock
  * (benchmarks/micro/send.ts).
  *
+ * A last case moves the Sender's part to a worker thread, as in the real producer: it reads
+ * each sealed slab (a CRC-32C over its records, as the real Sender computes before it writes
+ * the slab to a socket) and completes it. The appender then writes into memory that another
+ * core read last, so each cache line it writes must first move back from that core; the
+ * difference from the one-thread case is that cost, which no code on the send() path can
+ * avoid (the Sender must read what the app wrote). That case is timed by the wall clock of the
+ * application thread (which never sleeps in it): process CPU time would count the worker's.
+ *
  * Figures are medians of CPU time (process.cpuUsage) per record over several runs, the cases
  * taking turns, so that a shared machine's load falls on all of them alike.
  *
  *   npx tsc -b && node benchmarks/dist/micro/accumulator.js [--quick]
  */
 import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { crc32c } from '@tandem/protocol';
 import {
   AnnounceEvent,
   AppendResult,
+  BATCH_HEADER_SIZE,
+  COMMITTED_MASK,
   CompletionWord,
   DeliveryTracker,
   PartitionLoad,
   RecordAppender,
   SharedLayout,
+  SlabWord,
   storeInt64,
   type AppendTarget,
 } from '@tandem/producer/accumulator';
+
+/** Words of the go/stop flag between this thread and the worker playing the Sender. */
+const Flag = { RUN: 0, STOP: 1 } as const;
+
+if (!isMainThread) {
+  // The worker: the Sender's part for the cross-thread case, while RUN is set.
+  const { buffers, flags } = workerData as { buffers: Parameters<typeof SharedLayout.attach>[0]; flags: Int32Array };
+  const shared = SharedLayout.attach(buffers);
+  const words = shared.control;
+  let nextOffset = 0;
+  let sink = 0;
+  for (;;) {
+    Atomics.wait(flags, Flag.RUN, 0);
+    if (Atomics.load(flags, Flag.STOP) === 1) break;
+    while (Atomics.load(flags, Flag.RUN) === 1) {
+      const ring = shared.announce;
+      for (let at = ring.peek(); at >= 0; at = ring.peek()) {
+        const word = words[at]!;
+        ring.release();
+        if (word >>> 24 !== AnnounceEvent.SEALED_FULL) continue;
+        const slab = word & 0xffffff;
+        const w = shared.slabWord(slab, 0);
+        const committed = Atomics.load(words, w + SlabWord.COMMIT) & COMMITTED_MASK;
+        const start = shared.slabOffset(slab) + BATCH_HEADER_SIZE;
+        const end = start + committed;
+        sink ^= crc32c(shared.data.subarray(start, end));
+        // Count the records (the completion says how many), by their length varints.
+        let count = 0;
+        for (let p = start; p < end; count++) {
+          let z = 0;
+          let shift = 0;
+          let b: number;
+          do {
+            b = shared.data[p++]!;
+            z |= (b & 0x7f) << shift;
+            shift += 7;
+          } while (b & 0x80);
+          p += (z >>> 1) ^ -(z & 1);
+        }
+        const c = shared.completions;
+        let e = c.reserve();
+        while (e < 0) e = c.reserve();
+        words[e + CompletionWord.SLAB] = slab;
+        words[e + CompletionWord.GENERATION] = words[w + SlabWord.GENERATION]!;
+        words[e + CompletionWord.FIRST_RECORD] = 0;
+        words[e + CompletionWord.RECORD_COUNT] = count;
+        words[e + CompletionWord.ERROR] = 0;
+        storeInt64(words, e + CompletionWord.BASE_OFFSET_HI, nextOffset);
+        storeInt64(words, e + CompletionWord.LOG_APPEND_TIME_HI, -1);
+        nextOffset += count;
+        c.publish();
+      }
+    }
+  }
+  if (sink === 0.5) console.log(sink);
+  process.exit(0);
+}
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 9;
@@ -119,6 +190,48 @@ function cpuNs(): number {
   return (u.user + u.system) * 1000;
 }
 
+// The cross-thread case: its own layout, which the worker attaches to.
+const threadedLayout = SharedLayout.create({ slabSize: SLAB_SIZE, slabCount: SLABS });
+const threadedAppender = new RecordAppender(threadedLayout, SLAB_SIZE);
+const threadedTracker = new DeliveryTracker(
+  threadedLayout,
+  threadedAppender,
+  () => 'bench',
+  (code) => new Error(`code ${code}`),
+  () => {},
+);
+const threadedTarget: AppendTarget = { topicIndex: 0, openSlab: new Int32Array(6).fill(-1), load: new PartitionLoad(6) };
+const flags = new Int32Array(new SharedArrayBuffer(8));
+const worker = new Worker(new URL(import.meta.url), { workerData: { buffers: threadedLayout.buffers, flags } });
+
+function runThreaded(records: number): void {
+  Atomics.store(flags, Flag.RUN, 1);
+  Atomics.notify(flags, Flag.RUN);
+  const timestamp = Date.now();
+  let partition = 0;
+  for (let i = 0; i < records; i++) {
+    let result = threadedAppender.append(threadedTarget, partition, timestamp, null, value, null);
+    while (result === AppendResult.NO_MEMORY) {
+      threadedTracker.drain();
+      result = threadedAppender.append(threadedTarget, partition, timestamp, null, value, null);
+    }
+    if (result !== AppendResult.APPENDED) throw new Error(`append: ${result}`);
+    threadedTracker.track(threadedAppender.lastSlab, threadedAppender.lastRecordIndex, callback, null);
+    if ((i & 63) === 63) threadedTracker.drain();
+    if ((i & 1023) === 1023) partition = (partition + 1) % 6;
+  }
+  threadedAppender.sealAll(threadedTarget);
+  while (threadedTracker.pending > 0) threadedTracker.drain();
+  Atomics.store(flags, Flag.RUN, 0);
+}
+
+/** Wall-clock ns per record of `fn` (the app thread never sleeps in these runs). */
+function wallNs(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return ((performance.now() - start) * 1e6) / RECORDS_PER_RUN;
+}
+
 const runs = cases.map(() => [] as number[]);
 for (let round = -1; round < RUNS; round++) {
   for (let i = 0; i < cases.length; i++) {
@@ -133,4 +246,24 @@ cases.forEach((c, i) => {
   const sorted = runs[i]!.sort((a, b) => a - b);
   console.log(`${c.label.padEnd(48)} ${sorted[sorted.length >> 1]!.toFixed(1).padStart(8)}`);
 });
+
+// One thread against the Sender's part on another core, by the same (wall) clock, taking turns.
+const oneThread: number[] = [];
+const crossThread: number[] = [];
+for (let round = -1; round < RUNS; round++) {
+  const one = wallNs(() => run(RECORDS_PER_RUN, true, value, null));
+  const cross = wallNs(() => runThreaded(RECORDS_PER_RUN));
+  if (round >= 0) {
+    oneThread.push(one);
+    crossThread.push(cross);
+  }
+}
+const med = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+console.log(`By the wall clock (ns per record, median of ${RUNS}), append + track + settle, Buffer value:`);
+console.log(`${"  the Sender's part on this thread".padEnd(48)} ${med(oneThread).toFixed(1).padStart(8)}`);
+console.log(`${"  the Sender's part on another thread (reads)".padEnd(48)} ${med(crossThread).toFixed(1).padStart(8)}`);
+Atomics.store(flags, Flag.STOP, 1);
+Atomics.store(flags, Flag.RUN, 1);
+Atomics.notify(flags, Flag.RUN);
+await new Promise((resolveExit) => worker.once('exit', resolveExit));
 if (settled === 0.5) console.log(settled); // keeps the callback's work observable

@@ -7,4 +7,12 @@ export { AppendResult, RecordAppender, type AppendTarget } from './record-append
 export { DeliveryTracker, type ErrorFactory, type Settler } from './delivery-tracker.js';
 export { PartitionLoad } from './partition-load.js';
 // What a benchmark needs to play the Sender's part in the same thread.
-export { AnnounceEvent, CompletionWord, SharedLayout, storeInt64 } from '@tandem/shared-memory';
+export {
+  AnnounceEvent,
+  BATCH_HEADER_SIZE,
+  COMMITTED_MASK,
+  CompletionWord,
+  SharedLayout,
+  SlabWord,
+  storeInt64,
+} from '@tandem/shared-memory';
