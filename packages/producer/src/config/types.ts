@@ -131,6 +131,9 @@ export interface ProducerConfigInput<K = unknown, V = unknown> {
   /**
    * How long a batch waits for more records before it is sent, in ms. Default 5 (Kafka 4.0,
    * KIP-1030; 0 before). A little wait fills batches under load at almost no latency cost.
+   * With 1 or more, while records keep coming the Sender looks for full batches every 1 ms
+   * rather than being woken for each (a wake-up costs the application thread microseconds), so
+   * a full batch may wait up to 1 ms; with 0 every new batch wakes the Sender at once.
    */
   'linger.ms'?: IntegerLike;
 
