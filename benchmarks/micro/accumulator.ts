@@ -110,16 +110,21 @@ const RECORDS_PER_RUN = quick ? 200_000 : 1_000_000;
 const SLAB_SIZE = 16 * 1024;
 const SLABS = 256; // 4 MiB: reused over and over, as a producer in a steady state reuses them
 
-const layout = SharedLayout.create({ slabSize: SLAB_SIZE, slabCount: SLABS });
-const appender = new RecordAppender(layout, SLAB_SIZE);
-const tracker = new DeliveryTracker(
-  layout,
-  appender,
-  () => 'bench',
-  (code) => new Error(`code ${code}`),
-  () => {},
-);
-const target: AppendTarget = { topicIndex: 0, openSlab: new Int32Array(6).fill(-1), load: new PartitionLoad(6) };
+/** The application thread's side of one accumulator: a layout, its appender and tracker, one topic of 6 partitions. */
+function appSide(): { layout: SharedLayout; appender: RecordAppender; tracker: DeliveryTracker; target: AppendTarget } {
+  const layout = SharedLayout.create({ slabSize: SLAB_SIZE, slabCount: SLABS });
+  const appender = new RecordAppender(layout, SLAB_SIZE);
+  const tracker = new DeliveryTracker(
+    layout,
+    appender,
+    () => 'bench',
+    (code) => new Error(`code ${code}`),
+    () => {},
+  );
+  return { layout, appender, tracker, target: { topicIndex: 0, openSlab: new Int32Array(6).fill(-1), load: new PartitionLoad(6) } };
+}
+
+const { layout, appender, tracker, target } = appSide();
 const value = Buffer.alloc(100, 'x');
 const stringValue = 'x'.repeat(100);
 const key = Buffer.from('customer-0000042');
@@ -191,16 +196,12 @@ function cpuNs(): number {
 }
 
 // The cross-thread case: its own layout, which the worker attaches to.
-const threadedLayout = SharedLayout.create({ slabSize: SLAB_SIZE, slabCount: SLABS });
-const threadedAppender = new RecordAppender(threadedLayout, SLAB_SIZE);
-const threadedTracker = new DeliveryTracker(
-  threadedLayout,
-  threadedAppender,
-  () => 'bench',
-  (code) => new Error(`code ${code}`),
-  () => {},
-);
-const threadedTarget: AppendTarget = { topicIndex: 0, openSlab: new Int32Array(6).fill(-1), load: new PartitionLoad(6) };
+const {
+  layout: threadedLayout,
+  appender: threadedAppender,
+  tracker: threadedTracker,
+  target: threadedTarget,
+} = appSide();
 const flags = new Int32Array(new SharedArrayBuffer(8));
 const worker = new Worker(new URL(import.meta.url), { workerData: { buffers: threadedLayout.buffers, flags } });
 
