@@ -7,6 +7,7 @@
  *   presets   Tandem's presets on the same workloads; regenerates docs/presets.md
  *   micro     the micro benchmarks of the hot paths, one by one
  *   peers     install the other clients (kafkajs, @confluentinc/kafka-javascript) now
+ *   profile   where a V8 CPU profile's busy samples went (self, inclusive, by line)
  */
 const USAGE = `usage: node benchmarks/dist/cli.js <command> [options]
 
@@ -15,6 +16,7 @@ const USAGE = `usage: node benchmarks/dist/cli.js <command> [options]
   presets [options]    each Tandem preset on the same workloads; writes docs/presets.md (see: presets --help)
   micro [name ...]     run the micro benchmarks (benchmarks/dist/micro/*.js), or the named ones
   peers [--force]      install kafkajs and @confluentinc/kafka-javascript into benchmarks/peers
+  profile <file>       where a CPU profile's (node --cpu-prof) busy samples went (see: profile --help)
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./presets/command.js')).presetsCommand(rest);
     case 'micro':
       return (await import('./micro-runner.js')).microCommand(rest);
+    case 'profile':
+      return (await import('./perf/cpu-profile.js')).profileCommand(rest);
     case 'peers':
       return (await import('./clients/peers.js')).ensurePeers({ force: rest.includes('--force') });
     case undefined:
