@@ -1,7 +1,7 @@
 /**
- * `bench profile <file.cpuprofile> [--top N] [--lines fn,fn]`: reads a V8 CPU profile (written by
- * `node --cpu-prof`, or by `bench perf --cpu-prof`, into benchmarks/results/; one file per thread: the Sender worker's
- * is its own) and prints where the busy samples went:
+ * `bench profile <file.cpuprofile> [--top N] [--lines fn,fn]`: reads a V8 CPU profile (written
+ * by `node --cpu-prof`, or by `bench perf --cpu-prof` into benchmarks/results/; one file per
+ * thread: the Sender worker's is its own) and prints where the busy samples went:
  *
  * - self: samples whose top frame is the function (its own code, and what V8 inlined into it);
  * - inclusive: samples with the function anywhere on the stack (counted once per sample, so
