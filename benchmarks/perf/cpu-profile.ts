@@ -43,9 +43,9 @@ export interface ProfileSummary {
   /** Samples in which the thread was idle (V8's `(idle)` frame). */
   readonly idle: number;
   readonly seconds: number;
-  /** By self samples, most first. */
+  /** By self samples, most first (ties by name). */
   readonly self: readonly FunctionShare[];
-  /** By inclusive samples, most first. */
+  /** By inclusive samples, most first (ties by name). */
   readonly inclusive: readonly FunctionShare[];
   /** Per function named in `lineFunctions`: samples by line, in line order. */
   readonly lines: ReadonlyMap<string, ReadonlyArray<{ readonly line: number; readonly samples: number }>>;
@@ -105,7 +105,7 @@ export function summarizeProfile(profile: Profile, lineFunctions: readonly strin
   }
 
   const ranked = (m: Map<string, number>): FunctionShare[] =>
-    [...m].sort((a, b) => b[1] - a[1]).map(([frame, samples]) => ({ frame, samples }));
+    [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([frame, samples]) => ({ frame, samples }));
   return {
     samples: profile.samples.length,
     idle,
