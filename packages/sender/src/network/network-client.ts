@@ -281,21 +281,25 @@ export class NetworkClient {
 
   /**
    * A broker to send a request that any broker can answer (metadata, InitProducerId): one that
-   * is connected with the fewest requests in flight, else any known broker not in backoff.
+   * is connected with the fewest requests in flight, else any known broker not in backoff. A
+   * broker that asked for a throttle (KIP-219) is not chosen until it is over, as Java's
+   * leastLoadedNode passes over throttled connections; null if every broker is out.
    */
   leastLoadedNode(nowMs: number): number | null {
     let best: number | null = null;
     let bestLoad = Infinity;
     for (const [id, s] of this.nodes) {
       const r = s.ready;
-      if (r !== null && !r.connection.closed && r.connection.inFlightCount < bestLoad) {
+      if (r !== null && !r.connection.closed && nowMs >= s.throttledUntil && r.connection.inFlightCount < bestLoad) {
         best = id;
         bestLoad = r.connection.inFlightCount;
       }
     }
     if (best !== null) return best;
     // Prefer real brokers over bootstrap stand-ins once metadata named them.
-    const candidates = [...this.nodes.values()].sort((a, b) => b.address.nodeId - a.address.nodeId);
+    const candidates = [...this.nodes.values()]
+      .filter((s) => nowMs >= s.throttledUntil)
+      .sort((a, b) => b.address.nodeId - a.address.nodeId);
     for (const s of candidates) if (s.connecting !== null) return s.address.nodeId;
     for (const s of candidates) if (nowMs >= s.blockedUntil) return s.address.nodeId;
     return null;
