@@ -47,6 +47,26 @@ import {
   type AppendTarget,
 } from '@tandem/producer/accumulator';
 
+/**
+ * The Sender's completion of a whole slab, as the real Sender publishes it: every record acknowledged
+ * from `baseOffset` on. Returns false (nothing written) if the completion ring is full.
+ */
+function pushCompletion(shared: SharedLayout, slab: number, generation: number, count: number, baseOffset: number): boolean {
+  const ring = shared.completions;
+  const e = ring.reserve();
+  if (e < 0) return false;
+  const words = shared.control;
+  words[e + CompletionWord.SLAB] = slab;
+  words[e + CompletionWord.GENERATION] = generation;
+  words[e + CompletionWord.FIRST_RECORD] = 0;
+  words[e + CompletionWord.RECORD_COUNT] = count;
+  words[e + CompletionWord.ERROR] = 0;
+  storeInt64(words, e + CompletionWord.BASE_OFFSET_HI, baseOffset);
+  storeInt64(words, e + CompletionWord.LOG_APPEND_TIME_HI, -1);
+  ring.publish();
+  return true;
+}
+
 /** Words of the go/stop flag between this thread and the worker playing the Sender. */
 const Flag = { RUN: 0, STOP: 1 } as const;
 
@@ -85,18 +105,8 @@ if (!isMainThread) {
           } while (b & 0x80);
           p += (z >>> 1) ^ -(z & 1);
         }
-        const c = shared.completions;
-        let e = c.reserve();
-        while (e < 0) e = c.reserve();
-        words[e + CompletionWord.SLAB] = slab;
-        words[e + CompletionWord.GENERATION] = words[w + SlabWord.GENERATION]!;
-        words[e + CompletionWord.FIRST_RECORD] = 0;
-        words[e + CompletionWord.RECORD_COUNT] = count;
-        words[e + CompletionWord.ERROR] = 0;
-        storeInt64(words, e + CompletionWord.BASE_OFFSET_HI, nextOffset);
-        storeInt64(words, e + CompletionWord.LOG_APPEND_TIME_HI, -1);
+        while (!pushCompletion(shared, slab, words[w + SlabWord.GENERATION]!, count, nextOffset));
         nextOffset += count;
-        c.publish();
       }
     }
   }
@@ -147,18 +157,9 @@ function playSender(settle: boolean): void {
       appender.release(slab);
       continue;
     }
-    const c = layout.completions;
-    const w = c.reserve();
-    const words = layout.control;
-    words[w + CompletionWord.SLAB] = slab;
-    words[w + CompletionWord.GENERATION] = appender.generation[slab]!;
-    words[w + CompletionWord.FIRST_RECORD] = 0;
-    words[w + CompletionWord.RECORD_COUNT] = count;
-    words[w + CompletionWord.ERROR] = 0;
-    storeInt64(words, w + CompletionWord.BASE_OFFSET_HI, offset);
-    storeInt64(words, w + CompletionWord.LOG_APPEND_TIME_HI, -1);
+    // The ring holds a completion per slab: this thread drains it before the next run of appends.
+    pushCompletion(layout, slab, appender.generation[slab]!, count, offset);
     offset += count;
-    c.publish();
   }
   if (settle) tracker.drain();
 }

@@ -48,8 +48,9 @@ import { TransactionManager } from './transactions/transaction-manager.js';
 /**
  * While the application keeps announcing batches, the Sender looks at the announce ring every
  * POLL_MS instead of arming its doorbell, so the application does not ring it: a ring that wakes
- * the Sender is a cross-thread notify that costs the application thread microseconds (more than
- * a hundred records' appends), about one per batch at 100,000 records/s. Only with linger.ms of
+ * the Sender is a cross-thread notify that costs the application thread microseconds
+ * (benchmarks/micro/send.js prints their count and time), about one per batch at 100,000
+ * records/s. Only with linger.ms of
  * at least POLL_MS: a full batch may then wait up to POLL_MS for the Sender's next look, inside
  * the delay linger.ms already allows. With linger.ms 0 every new batch rings, as in Java.
  */
@@ -413,14 +414,10 @@ export class Sender implements SenderControl {
     acc.publishCompletions();
     this.checkFlushWaiters();
     this.checkClose(now);
-    if (this.config.lingerMs >= POLL_MS && now - this.lastAnnouncementMs < POLL_IDLE_MS && !this.closing) {
-      // The app is busy announcing: look again soon rather than have it ring (see POLL_MS).
-      nextWake = Math.min(nextWake, now + POLL_MS);
-      this.wakeAt(nextWake);
-    } else {
-      this.wakeAt(nextWake);
-      this.armDoorbell();
-    }
+    // While the app is busy announcing, look again soon rather than have it ring (see POLL_MS).
+    const polling = this.config.lingerMs >= POLL_MS && now - this.lastAnnouncementMs < POLL_IDLE_MS && !this.closing;
+    this.wakeAt(polling ? Math.min(nextWake, now + POLL_MS) : nextWake);
+    if (!polling) this.armDoorbell();
   }
 
   /** Sends what is ready; returns when to look again. */

@@ -51,11 +51,10 @@ const NO_SLAB = -1;
  * (a microtask). A ring that wakes the Sender is a cross-thread notify that costs the app thread
  * microseconds (benchmarks/micro/send.js prints their count and cost; under --cpu-prof they were
  * about a tenth of send()'s time when rung for every announcement), and the Sender polls every
- * announcement on each wake-up anyway. Ringing
- * every few announcements still keeps a Sender that went idle working during a long loop of sends.
+ * announcement on each wake-up anyway. Ringing every few announcements still keeps a Sender that
+ * went idle working during a long loop of sends.
  */
 const RING_EVERY = 8;
-
 
 /** Per topic: the open slab of each partition. */
 export interface AppendTarget {
