@@ -3,6 +3,9 @@
  * errors that name the key, the value and what is allowed.
  */
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   ConfigError,
@@ -142,15 +145,17 @@ describe('unknown and unsupported keys', () => {
   });
 
   test('Java keys Tandem does not implement are refused with the reason', () => {
-    rejects({ ...base, 'sasl.mechanism': 'PLAIN' }, 'sasl.mechanism', /SASL/);
-    rejects({ ...base, 'ssl.truststore.location': '/x' }, 'ssl.truststore.location', /TLS/);
     rejects({ ...base, 'interceptor.classes': 'x.Y' }, 'interceptor.classes', /'interceptors'/);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.cipher.suites': 'TLS_AES_128_GCM_SHA256' }, 'ssl.cipher.suites', /OpenSSL/);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.keymanager.algorithm': 'SunX509' }, 'ssl.keymanager.algorithm', /JSSE/);
+    rejects({ ...base, 'sasl.kerberos.service.name': 'kafka' }, 'sasl.kerberos.service.name', /Kerberos/);
+    rejects({ ...base, 'sasl.oauthbearer.token.endpoint.url': 'https://x' }, 'sasl.oauthbearer.token.endpoint.url', /OAUTHBEARER/);
     rejects({ ...base, 'metric.reporters': '' }, 'metric.reporters');
   });
 
-  test('security.protocol accepts PLAINTEXT (any case) and refuses the others for now', () => {
+  test("security.protocol takes Kafka's four protocols, in any case", () => {
     assert.equal(resolve({ 'security.protocol': 'plaintext' })['security.protocol'], 'PLAINTEXT');
-    rejects({ ...base, 'security.protocol': 'SASL_SSL' }, 'security.protocol', /not implemented/);
+    assert.equal(resolve({ 'security.protocol': 'ssl' })['security.protocol'], 'SSL');
     rejects({ ...base, 'security.protocol': 'HTTPS' }, 'security.protocol');
   });
 
@@ -462,5 +467,104 @@ describe('toSenderConfig', () => {
   test('passes a non-default compression level', () => {
     assert.equal(toSenderConfig(resolve({ 'compression.type': 'gzip', 'compression.gzip.level': 6 })).compressionLevel, 6);
     assert.equal(toSenderConfig(resolve({ 'compression.type': 'lz4' })).compressionId, 3);
+  });
+});
+
+describe('security: TLS and SASL settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-config-'));
+  const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, CERT);
+  const keystoreFile = join(dir, 'client.pem');
+  writeFileSync(keystoreFile, KEY + CERT);
+  const plain = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="s3cr\\"et";';
+  const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required username=bob password="pw";';
+
+  test('PLAINTEXT has neither TLS nor SASL, and refuses ssl.* and sasl.* settings it would ignore', () => {
+    assert.deepEqual(resolve({}).security, { protocol: 'PLAINTEXT', tls: null, sasl: null });
+    rejects({ ...base, 'ssl.truststore.location': caFile }, 'ssl.truststore.location', /security\.protocol.*SSL/);
+    rejects({ ...base, 'sasl.mechanism': 'PLAIN' }, 'sasl.mechanism', /SASL_SSL/);
+    rejects({ ...base, 'security.protocol': 'SSL', 'sasl.jaas.config': plain }, 'sasl.jaas.config', /SASL/);
+    rejects({ ...base, 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': plain, 'ssl.protocol': 'TLSv1.3' }, 'ssl.protocol', /TLS/);
+  });
+
+  test('SASL credentials come from sasl.jaas.config, quoted values unescaped, the login module matching the mechanism', () => {
+    const c = resolve({ 'security.protocol': 'sasl_ssl', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': plain });
+    assert.deepEqual(c.security.sasl, { mechanism: 'PLAIN', username: 'alice', password: 's3cr"et' });
+    assert.equal(c.security.protocol, 'SASL_SSL');
+    const s = resolve({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-512', 'sasl.jaas.config': scram });
+    assert.deepEqual(s.security, { protocol: 'SASL_PLAINTEXT', tls: null, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: 'pw' } });
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.jaas.config': plain }, 'sasl.jaas.config', /ScramLoginModule/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': 'PlainLoginModule username="a";' }, 'sasl.jaas.config', /control flag/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': plain.replace(';', '') }, 'sasl.jaas.config', /';'/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN',
+      'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="a";' }, 'sasl.jaas.config', /password/);
+  });
+
+  test("sasl.username and sasl.password (librdkafka's keys) are an alternative to the JAAS string, not an addition", () => {
+    const c = resolve({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.username': 'u', 'sasl.password': 'p' });
+    assert.deepEqual(c.security.sasl, { mechanism: 'SCRAM-SHA-256', username: 'u', password: 'p' });
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': plain, 'sasl.username': 'u' }, 'sasl.username', /once/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN' }, 'sasl.jaas.config', /sasl\.username/);
+  });
+
+  test('sasl.mechanism is required with SASL (GSSAPI, Java\'s default, is not implemented) and must be PLAIN or SCRAM', () => {
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.jaas.config': plain }, 'sasl.mechanism', /GSSAPI/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': plain }, 'sasl.mechanism', /OAUTHBEARER is not implemented/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'scram-sha-256', 'sasl.jaas.config': scram }, 'sasl.mechanism', /SCRAM-SHA-256/);
+  });
+
+  test("TLS trusts Node's CA list by default, checks host names, and offers TLS 1.2 and 1.3", () => {
+    assert.deepEqual(resolve({ 'security.protocol': 'SSL' }).security.tls, {
+      ca: undefined, cert: undefined, key: undefined, pfx: undefined, passphrase: undefined,
+      verifyHostname: true, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3',
+    });
+  });
+
+  test('a PEM trust store is read at construction; JKS, a password, a missing file or a file without certificates are refused', () => {
+    const c = resolve({ 'security.protocol': 'SSL', 'ssl.truststore.location': caFile, 'ssl.truststore.type': 'PEM' });
+    assert.equal(c.security.tls!.ca, CERT);
+    assert.equal(resolve({ 'security.protocol': 'SSL', 'ssl.truststore.certificates': CERT }).security.tls!.ca, CERT);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.truststore.type': 'JKS', 'ssl.truststore.location': caFile }, 'ssl.truststore.type', /JKS/);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.truststore.location': caFile, 'ssl.truststore.password': 'x' }, 'ssl.truststore.password');
+    const missing = join(dir, 'nope.pem');
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.truststore.location': missing }, 'ssl.truststore.location', /nope\.pem/);
+    writeFileSync(join(dir, 'empty.pem'), 'nothing here');
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.truststore.location': join(dir, 'empty.pem') }, 'ssl.truststore.location', /holds none/);
+  });
+
+  test('the client identity: a PEM keystore file (key and chain), PEM text, or PKCS#12; JKS and half an identity are refused', () => {
+    const pemFile = resolve({ 'security.protocol': 'SSL', 'ssl.keystore.location': keystoreFile, 'ssl.key.password': 'kp' }).security.tls!;
+    assert.equal(pemFile.cert, KEY + CERT);
+    assert.equal(pemFile.key, KEY + CERT);
+    assert.equal(pemFile.passphrase, 'kp');
+    const inline = resolve({ 'security.protocol': 'SSL', 'ssl.keystore.certificate.chain': CERT, 'ssl.keystore.key': KEY }).security.tls!;
+    assert.equal(inline.cert, CERT);
+    assert.equal(inline.key, KEY);
+    const p12 = resolve({ 'security.protocol': 'SSL', 'ssl.keystore.type': 'PKCS12', 'ssl.keystore.location': keystoreFile, 'ssl.keystore.password': 'sp' }).security.tls!;
+    assert.deepEqual(Buffer.from(p12.pfx!), Buffer.from(KEY + CERT));
+    assert.equal(p12.passphrase, 'sp');
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.keystore.type': 'JKS', 'ssl.keystore.location': keystoreFile }, 'ssl.keystore.type', /JKS/);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.keystore.key': KEY }, 'ssl.keystore.certificate.chain', /together/);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.keystore.location': caFile }, 'ssl.keystore.location', /no private key/);
+  });
+
+  test('ssl.endpoint.identification.algorithm "" turns the host name check off; TLS versions follow ssl.protocol and ssl.enabled.protocols', () => {
+    assert.equal(resolve({ 'security.protocol': 'SSL', 'ssl.endpoint.identification.algorithm': '' }).security.tls!.verifyHostname, false);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.endpoint.identification.algorithm': 'http' }, 'ssl.endpoint.identification.algorithm');
+    const only12 = resolve({ 'security.protocol': 'SSL', 'ssl.enabled.protocols': 'TLSv1.2' }).security.tls!;
+    assert.deepEqual([only12.minVersion, only12.maxVersion], ['TLSv1.2', 'TLSv1.2']);
+    const only13 = resolve({ 'security.protocol': 'SSL', 'ssl.enabled.protocols': ['TLSv1.3'] }).security.tls!;
+    assert.deepEqual([only13.minVersion, only13.maxVersion], ['TLSv1.3', 'TLSv1.3']);
+    assert.equal(resolve({ 'security.protocol': 'SSL', 'ssl.protocol': 'TLSv1.2' }).security.tls!.maxVersion, 'TLSv1.2');
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.enabled.protocols': 'TLSv1.1,TLSv1.2' }, 'ssl.enabled.protocols', /TLSv1\.1/);
+    rejects({ ...base, 'security.protocol': 'SSL', 'ssl.protocol': 'SSLv3' }, 'ssl.protocol');
+  });
+
+  test('toSenderConfig carries the security settings to the worker', () => {
+    const c = resolve({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': plain, 'ssl.truststore.location': caFile });
+    assert.deepEqual(toSenderConfig(c).security, c.security);
+    assert.deepEqual(structuredClone(toSenderConfig(c).security), c.security, 'plain data: it crosses to the worker by structured clone');
   });
 });

@@ -39,6 +39,8 @@ export type TandemErrorCode =
   | 'ERR_TANDEM_SERIALIZATION'
   /** The principal is not allowed to do this: {@link AuthorizationError}. */
   | 'ERR_TANDEM_AUTHORIZATION'
+  /** TLS or SASL refused the connection: {@link AuthenticationError}. */
+  | 'ERR_TANDEM_AUTHENTICATION'
   /** The topic name is not valid: {@link InvalidTopicError}. */
   | 'ERR_TANDEM_INVALID_TOPIC'
   /** The partition asked for, or returned by a partitioner, does not exist: {@link InvalidPartitionError}. */
@@ -288,6 +290,24 @@ export class AuthorizationError extends KafkaError {
     super('ERR_TANDEM_AUTHORIZATION', message, options);
     this.resource = options.resource;
     this.resourceName = options.resourceName;
+  }
+}
+
+/**
+ * A connection to a broker could not be authenticated: the TLS handshake failed (the broker's
+ * certificate is not signed by a trusted CA or does not name the host, or the broker wanted a
+ * client certificate), or SASL authentication did (wrong user name or password, a mechanism the
+ * listener does not enable). Java's `AuthenticationException` (`SslAuthenticationException`,
+ * `SaslAuthenticationException`): not retriable, since the same settings fail the same way;
+ * sends waiting for a topic's metadata fail with it at once instead of after max.block.ms. The
+ * message says what the broker or TLS said; check `security.protocol` and the `ssl.*` and
+ * `sasl.*` settings.
+ */
+export class AuthenticationError extends KafkaError {
+  override name = 'AuthenticationError';
+
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('ERR_TANDEM_AUTHENTICATION', message, options);
   }
 }
 

@@ -22,6 +22,7 @@ import { DeliveryTracker, type Settler } from './accumulator/delivery-tracker.js
 import { resolveProducerConfig, toSenderConfig } from './config/index.js';
 import type { ProducerConfigInput, ProducerInterceptor, ResolvedProducerConfig } from './config/index.js';
 import {
+  AuthenticationError,
   InvalidTopicError,
   KafkaError,
   ProducerClosedError,
@@ -425,6 +426,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
         return new InvalidTopicError(`Invalid topic name '${topic}': ${err.message}`, { topic, kafkaErrorCode: 17, kafkaErrorName: err.name });
       case 'CLOSED':
         return new ProducerClosedError(`The producer was closed before metadata for topic '${topic}' arrived.`);
+      case 'AUTHENTICATION_FAILED':
+        return new AuthenticationError(`Fetching metadata for topic '${topic}' failed: ${err.message}`, { topic });
       default: {
         const code = { TOPIC_AUTHORIZATION_FAILED: 29 }[err.name];
         return (code !== undefined ? kafkaErrorFromCode(code, { topic }) : undefined) ?? err;

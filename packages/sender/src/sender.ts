@@ -199,6 +199,7 @@ export class Sender implements SenderControl {
       reconnectBackoffMs: config.reconnectBackoffMs,
       reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
       transactional: config.transactionalId !== null,
+      security: config.security,
     });
     if (config.enableIdempotence) this.pidState = 'none';
     // A transactional producer gets its producer id from initTransactions(), not here.
@@ -275,13 +276,7 @@ export class Sender implements SenderControl {
     this.transactions?.beginClose();
     this.accumulator.pollAnnouncements();
     this.accumulator.beginFlush(true);
-    for (const [, list] of this.topicWaiters) {
-      for (const w of list) {
-        clearTimeout(w.timer);
-        w.reject(controlError('CLOSED', 'the producer was closed while waiting for metadata'));
-      }
-    }
-    this.topicWaiters.clear();
+    this.failTopicWaiters(controlError('CLOSED', 'the producer was closed while waiting for metadata'));
     return new Promise<void>((resolve) => {
       this.closeWaiter = { resolve, deadline: Date.now() + timeoutMs };
       this.scheduleRun();
@@ -924,8 +919,11 @@ export class Sender implements SenderControl {
           for (const t of changes.changedTopics) this.events.topicChanged(t.view());
           this.settleTopicWaiters();
         },
-        () => {
+        (err: unknown) => {
           this.metadataRetryAtMs = Date.now() + this.config.retryBackoffMs;
+          // Java fails the sends waiting for metadata at once with the AuthenticationException
+          // rather than let them wait out max.block.ms: the same settings will fail again.
+          if (err instanceof NetworkError && err.reason === 'authentication') this.failTopicWaiters(controlError('AUTHENTICATION_FAILED', err.message));
         },
       )
       .finally(() => {
@@ -933,6 +931,17 @@ export class Sender implements SenderControl {
         this.scheduleRun();
       });
     return Infinity;
+  }
+
+  /** Fails every send waiting for a topic's metadata with `err`. */
+  private failTopicWaiters(err: Error): void {
+    for (const list of this.topicWaiters.values()) {
+      for (const w of list) {
+        clearTimeout(w.timer);
+        w.reject(err);
+      }
+    }
+    this.topicWaiters.clear();
   }
 
   private settleTopicWaiters(): void {

@@ -37,6 +37,46 @@ export interface SenderConfig {
   readonly socketConnectionSetupTimeoutMaxMs: number;
   /** connections.max.idle.ms: close a connection idle this long; -1 never. */
   readonly connectionsMaxIdleMs: number;
+  /** How connections are secured and authenticated (security.protocol, ssl.*, sasl.*). */
+  readonly security: SecuritySettings;
+}
+
+/**
+ * TLS settings of a connection, as plain data (files were read on the application thread, where
+ * a bad path is a ConfigError at construction). The names are node:tls's.
+ */
+export interface TlsSettings {
+  /** Trusted CA certificates (PEM); undefined for Node's default CA store. */
+  readonly ca: string | undefined;
+  /** The client's certificate chain (PEM), for mutual TLS. */
+  readonly cert: string | undefined;
+  /** The client's private key (PEM). */
+  readonly key: string | undefined;
+  /** The client's key and certificate as a PKCS#12 store, instead of cert and key. */
+  readonly pfx: Uint8Array | undefined;
+  /** Password of an encrypted key or of the PKCS#12 store. */
+  readonly passphrase: string | undefined;
+  /** ssl.endpoint.identification.algorithm = https: the certificate must name the broker's host. */
+  readonly verifyHostname: boolean;
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/** A SASL mechanism Tandem speaks. */
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/** SASL credentials: from sasl.jaas.config (or sasl.username and sasl.password). */
+export interface SaslSettings {
+  readonly mechanism: SaslMechanism;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** security.protocol, with what it needs: TLS for SSL and SASL_SSL, SASL for the SASL ones. */
+export interface SecuritySettings {
+  readonly protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  readonly tls: TlsSettings | null;
+  readonly sasl: SaslSettings | null;
 }
 
 /** A topic as the application thread needs to know it to partition and append. */

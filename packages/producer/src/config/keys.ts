@@ -108,6 +108,25 @@ export const PRODUCER_CONFIG_KEYS = {
     values: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'],
     ignoreCase: true,
   },
+  // TLS and SASL: checked together in security.ts.
+  'sasl.mechanism': special,
+  'sasl.jaas.config': special,
+  // librdkafka's names, a simpler way to give SASL credentials than a JAAS string.
+  'sasl.username': special,
+  'sasl.password': special,
+  'ssl.truststore.type': special,
+  'ssl.truststore.location': special,
+  'ssl.truststore.password': special,
+  'ssl.truststore.certificates': special,
+  'ssl.keystore.type': special,
+  'ssl.keystore.location': special,
+  'ssl.keystore.password': special,
+  'ssl.key.password': special,
+  'ssl.keystore.certificate.chain': special,
+  'ssl.keystore.key': special,
+  'ssl.endpoint.identification.algorithm': special,
+  'ssl.protocol': special,
+  'ssl.enabled.protocols': special,
 } as const satisfies Record<string, KeyDef>;
 
 /** A key Tandem accepts. */
@@ -117,12 +136,13 @@ export type ProducerConfigKey = keyof typeof PRODUCER_CONFIG_KEYS;
 export const PRODUCER_CONFIG_KEY_NAMES = Object.keys(PRODUCER_CONFIG_KEYS) as ProducerConfigKey[];
 
 const NOT_YET = 'Tandem does not implement it yet.';
+const JAVA_TLS = "It configures Java's TLS implementation (JSSE); Node.js uses OpenSSL.";
 const METRICS = "Tandem has no metric reporters: read producer.metrics() instead.";
 
 /**
  * Keys of the Java producer that Tandem recognizes but does not support, with the reason. Setting
- * one is a ConfigError rather than being ignored: a setting silently dropped (say, TLS) is worse
- * than a refusal. `ssl.*` and `sasl.*` keys are refused the same way.
+ * one is a ConfigError rather than being ignored: a setting silently dropped (say, a cipher
+ * list) is worse than a refusal. Other `ssl.*` and `sasl.*` keys are refused the same way.
  */
 export const UNSUPPORTED_JAVA_KEYS: Readonly<Record<string, string>> = {
   'interceptor.classes': "Tandem takes interceptor objects: use 'interceptors'.",
@@ -142,14 +162,27 @@ export const UNSUPPORTED_JAVA_KEYS: Readonly<Record<string, string>> = {
   'metadata.recovery.rebootstrap.trigger.ms': NOT_YET,
   'metadata.cluster.check.enable': NOT_YET,
   'transaction.two.phase.commit.enable': 'Two-phase commit transactions (KIP-939) are not implemented.',
+  'ssl.cipher.suites': 'Node.js names cipher suites as OpenSSL does, not as Java does: leave it unset (Node.js offers only strong suites).',
+  'ssl.provider': JAVA_TLS,
+  'ssl.keymanager.algorithm': JAVA_TLS,
+  'ssl.trustmanager.algorithm': JAVA_TLS,
+  'ssl.secure.random.implementation': JAVA_TLS,
+  'ssl.engine.factory.class': JAVA_TLS,
+  'sasl.client.callback.handler.class': 'Callback handlers are a Java mechanism: give the credentials in sasl.jaas.config.',
+  'sasl.login.callback.handler.class': 'Callback handlers are a Java mechanism: give the credentials in sasl.jaas.config.',
+  'sasl.login.class': 'Login classes are a Java mechanism: give the credentials in sasl.jaas.config.',
 };
 
 /** Why a recognized-but-unsupported key is refused, or undefined if the key is not one. */
 export function unsupportedKeyReason(key: string): string | undefined {
   const reason = UNSUPPORTED_JAVA_KEYS[key];
   if (reason !== undefined) return reason;
+  if (key.startsWith('sasl.kerberos.')) return 'Kerberos (GSSAPI) is not implemented: use PLAIN or SCRAM.';
+  if (key.startsWith('sasl.oauthbearer.')) return 'OAUTHBEARER is not implemented: use PLAIN or SCRAM.';
+  if (key.startsWith('sasl.login.')) return 'Login modules that refresh credentials (Kerberos, OAUTHBEARER) are not implemented.';
   if (key.startsWith('ssl.') || key.startsWith('sasl.')) {
-    return 'TLS and SASL are not implemented yet (security.protocol must be PLAINTEXT).';
+    return 'Tandem implements TLS with ssl.truststore.*, ssl.keystore.*, ssl.key.password, ssl.endpoint.identification.algorithm, ' +
+      'ssl.protocol and ssl.enabled.protocols, and SASL with sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and sasl.jaas.config.';
   }
   return undefined;
 }

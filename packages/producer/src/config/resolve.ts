@@ -39,6 +39,7 @@ import {
   type ProducerConfigKey,
 } from './keys.js';
 import { PRESET_NAMES, presets } from './presets.js';
+import { resolveSecurity } from './security.js';
 import type {
   Acks,
   BrokerAddress,
@@ -46,6 +47,7 @@ import type {
   ProducerConfigInput,
   ProducerInterceptor,
   ResolvedProducerConfig,
+  SecurityProtocol,
 } from './types.js';
 
 /** Java's `PRODUCER_CLIENT_ID_SEQUENCE`: `producer-1`, `producer-2`, ... per process. */
@@ -105,11 +107,11 @@ export function resolveProducerConfig<K = unknown, V = unknown>(
     }
   }
 
-  const securityProtocol = r.enumeration('security.protocol');
-  if (securityProtocol !== 'PLAINTEXT') {
-    throw r.error('security.protocol', 'PLAINTEXT',
-      'TLS and SASL are not implemented yet; only PLAINTEXT connections are supported.');
-  }
+  const securityProtocol = r.enumeration('security.protocol') as SecurityProtocol;
+  const security = resolveSecurity(securityProtocol, {
+    value: (key) => values[key],
+    error: (key, allowed, detail) => r.error(key, allowed, detail),
+  });
 
   // Keys Tandem takes under their Java names but cannot honour: a value it would ignore is
   // refused with the reason, never accepted and silently dropped.
@@ -243,7 +245,8 @@ export function resolveProducerConfig<K = unknown, V = unknown>(
     'reconnect.backoff.max.ms': reconnectBackoffMaxMs,
     'socket.connection.setup.timeout.ms': r.integer('socket.connection.setup.timeout.ms'),
     'socket.connection.setup.timeout.max.ms': r.integer('socket.connection.setup.timeout.max.ms'),
-    'security.protocol': 'PLAINTEXT',
+    'security.protocol': securityProtocol,
+    security,
     presets: Object.freeze(presetNames),
     explicitKeys: r.explicitKeys(),
   };

@@ -56,5 +56,6 @@ export function toSenderConfig(config: ResolvedProducerConfig): SenderConfig {
     socketConnectionSetupTimeoutMs: config['socket.connection.setup.timeout.ms'],
     socketConnectionSetupTimeoutMaxMs: config['socket.connection.setup.timeout.max.ms'],
     connectionsMaxIdleMs: config['connections.max.idle.ms'],
+    security: config.security,
   };
 }

@@ -15,6 +15,7 @@ import type { Partitioner, PartitionFunction } from '../partitioner/types.js';
 import type { KeyHashPartitionerName } from '../partitioner/key-hash.js';
 import type { ProducerRecord, RecordMetadata } from '../record.js';
 import type { Serializer, SerializeFunction, SerializerName } from '../serializers.js';
+import type { SecuritySettings } from '@tandem/shared-memory';
 
 /** An integer, or a string of decimal digits as Java's properties give it (`'16384'`). */
 export type IntegerLike = number | `${number}`;
@@ -34,7 +35,7 @@ export type Acks = -1 | 0 | 1;
 /** `compression.type` values (Java 4.x). */
 export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
-/** `security.protocol` values. Only PLAINTEXT is implemented so far; the others are reserved. */
+/** `security.protocol` values: TLS for SSL and SASL_SSL, SASL authentication for the SASL ones. */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 
 /** Names of the built-in presets (see `presets.ts`). */
@@ -268,8 +269,52 @@ export interface ProducerConfigInput<K = unknown, V = unknown> {
   /** Cap of the connection setup timeout, in ms. Default 30000. */
   'socket.connection.setup.timeout.max.ms'?: IntegerLike;
 
-  /** Only `'PLAINTEXT'` for now: TLS and SASL are reserved for later. Default `'PLAINTEXT'`. */
+  /**
+   * How connections to brokers are made: `'PLAINTEXT'` (default), `'SSL'` (TLS),
+   * `'SASL_PLAINTEXT'` (SASL authentication, no TLS) or `'SASL_SSL'` (both).
+   */
   'security.protocol'?: SecurityProtocol;
+  /**
+   * SASL mechanism: `'PLAIN'`, `'SCRAM-SHA-256'` or `'SCRAM-SHA-512'`. Required with a SASL
+   * security.protocol (Java's default, GSSAPI, is not implemented).
+   */
+  'sasl.mechanism'?: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  /**
+   * The credentials, as Java takes them:
+   * `org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="secret";`
+   * (ScramLoginModule for SCRAM).
+   */
+  'sasl.jaas.config'?: string;
+  /** The SASL user name, instead of sasl.jaas.config (librdkafka's key). */
+  'sasl.username'?: string;
+  /** The SASL password, with sasl.username. */
+  'sasl.password'?: string;
+  /** `'PEM'`: the only trust store type Node.js reads (JKS and PKCS12 are refused with the reason). */
+  'ssl.truststore.type'?: 'PEM';
+  /** A PEM file of the CA certificates that sign the brokers' certificates. Default: Node.js's CA list. */
+  'ssl.truststore.location'?: string;
+  /** Not for PEM trust stores (refused if set). */
+  'ssl.truststore.password'?: string;
+  /** The CA certificates as PEM text, instead of ssl.truststore.location. */
+  'ssl.truststore.certificates'?: string;
+  /** `'PEM'` (default) or `'PKCS12'`, for the client's own certificate (mutual TLS). */
+  'ssl.keystore.type'?: 'PEM' | 'PKCS12';
+  /** A PEM file with the client's private key and certificate chain, or a PKCS#12 file. */
+  'ssl.keystore.location'?: string;
+  /** Password of a PKCS#12 keystore (or of an encrypted PEM key without ssl.key.password). */
+  'ssl.keystore.password'?: string;
+  /** Password of the client's private key. */
+  'ssl.key.password'?: string;
+  /** The client's certificate chain as PEM text, with ssl.keystore.key. */
+  'ssl.keystore.certificate.chain'?: string;
+  /** The client's private key as PEM text, with ssl.keystore.certificate.chain. */
+  'ssl.keystore.key'?: string;
+  /** `'https'` (default: the broker's certificate must name the host connected to) or `''` (no check). */
+  'ssl.endpoint.identification.algorithm'?: 'https' | '' | null;
+  /** `'TLSv1.3'` (default) or `'TLSv1.2'` (caps the version), or `'TLS'`. */
+  'ssl.protocol'?: 'TLSv1.2' | 'TLSv1.3' | 'TLS';
+  /** TLS versions offered: `'TLSv1.2,TLSv1.3'` (default), a comma-separated string or a list. */
+  'ssl.enabled.protocols'?: string | readonly string[];
 }
 
 /** A bootstrap server, parsed. */
@@ -327,7 +372,9 @@ export interface ResolvedProducerConfig<K = unknown, V = unknown> {
   readonly 'reconnect.backoff.max.ms': number;
   readonly 'socket.connection.setup.timeout.ms': number;
   readonly 'socket.connection.setup.timeout.max.ms': number;
-  readonly 'security.protocol': 'PLAINTEXT';
+  readonly 'security.protocol': SecurityProtocol;
+  /** security.protocol with the TLS and SASL settings it uses, files read (for the Sender). */
+  readonly security: SecuritySettings;
   /** The presets applied, in order. */
   readonly presets: readonly PresetName[];
   /** The keys set explicitly, by the application or a preset (Java's `originals()`). */

@@ -9,14 +9,21 @@
  * acks=0) complete once written.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { TlsSettings } from '@tandem/shared-memory';
 
 /** Why a request on a connection failed without a response. */
 export class NetworkError extends Error {
   override readonly name = 'NetworkError';
   constructor(
     message: string,
-    /** 'timeout' (request.timeout.ms passed), 'disconnected', 'connect' or 'protocol'. */
-    readonly reason: 'timeout' | 'disconnected' | 'connect' | 'protocol',
+    /**
+     * 'timeout' (request.timeout.ms passed), 'disconnected', 'connect', 'protocol', or
+     * 'authentication': TLS refused the broker's certificate (or the broker ours), or SASL
+     * authentication failed. Java's AuthenticationException: retrying with the same settings
+     * will not help, so it is reported to whoever waits rather than retried until a timeout.
+     */
+    readonly reason: 'timeout' | 'disconnected' | 'connect' | 'protocol' | 'authentication',
   ) {
     super(message);
   }
@@ -39,6 +46,8 @@ export interface BrokerConnectionOptions {
   readonly requestTimeoutMs: number;
   /** Largest response frame accepted (guards against a corrupt size prefix). */
   readonly maxResponseBytes?: number;
+  /** TLS settings (security.protocol SSL or SASL_SSL), or null for a plain TCP connection. */
+  readonly tls?: TlsSettings | null;
 }
 
 const DEFAULT_MAX_RESPONSE = 100 * 1024 * 1024;
@@ -65,7 +74,13 @@ export class BrokerConnection {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: Error) => this.fail(new NetworkError(`connection to ${this.address} failed: ${err.message}`, 'disconnected')));
+    socket.on('error', (err: Error) => {
+      const reason = socketErrorReason(err, 'disconnected');
+      // TLS 1.3 finishes the client's handshake before the broker has checked the client's
+      // certificate: a refusal arrives as an alert on the first read, after 'secureConnect'.
+      const what = reason === 'authentication' ? `the broker at ${this.address} refused the TLS connection` : `connection to ${this.address} failed`;
+      this.fail(new NetworkError(`${what}: ${tlsErrorText(err)}`, reason));
+    });
     socket.on('close', () => this.fail(new NetworkError(`connection to ${this.address} closed`, 'disconnected')));
     // One coarse timer checks request deadlines; a timer per request would cost more than it buys.
     const tick = Math.max(10, Math.min(1000, Math.floor(options.requestTimeoutMs / 10)));
@@ -94,19 +109,23 @@ export class BrokerConnection {
   /** Opens a connection, failing with a 'connect' NetworkError after connectTimeoutMs. */
   static connect(options: BrokerConnectionOptions): Promise<BrokerConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: options.host, port: options.port });
+      const settings = options.tls ?? null;
+      const socket = settings === null ? net.connect({ host: options.host, port: options.port }) : connectTls(options.host, options.port, settings);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new NetworkError(`connecting to ${options.host}:${options.port} timed out after ${options.connectTimeoutMs} ms`, 'connect'));
       }, options.connectTimeoutMs);
-      socket.once('connect', () => {
+      // A TLS connection is usable once its handshake is done, a plain one once connected.
+      socket.once(settings === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new BrokerConnection(socket, options));
       });
       socket.once('error', (err: Error) => {
         clearTimeout(timer);
-        reject(new NetworkError(`cannot connect to ${options.host}:${options.port}: ${err.message}`, 'connect'));
+        const reason = socketErrorReason(err, 'connect');
+        const what = reason === 'authentication' ? `TLS handshake with ${options.host}:${options.port} failed` : `cannot connect to ${options.host}:${options.port}`;
+        reject(new NetworkError(`${what}: ${tlsErrorText(err)}`, reason));
       });
     });
   }
@@ -220,3 +239,63 @@ export class BrokerConnection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Opens a TLS connection with the producer's ssl.* settings. */
+function connectTls(host: string, port: number, settings: TlsSettings): tls.TLSSocket {
+  return tls.connect({
+    host,
+    port,
+    // SNI takes a host name, never an IP address.
+    ...(net.isIP(host) === 0 ? { servername: host } : {}),
+    ca: settings.ca,
+    cert: settings.cert,
+    key: settings.key,
+    // Structured cloning into the worker turned the Buffer into a plain Uint8Array.
+    pfx: settings.pfx === undefined ? undefined : Buffer.from(settings.pfx.buffer, settings.pfx.byteOffset, settings.pfx.byteLength),
+    passphrase: settings.passphrase,
+    minVersion: settings.minVersion,
+    maxVersion: settings.maxVersion,
+    // ssl.endpoint.identification.algorithm='': the chain is still verified, the name is not.
+    ...(settings.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+  });
+}
+
+/**
+ * OpenSSL's certificate verification codes that Node.js passes on as `err.code`
+ * (X509_V_ERR_* without the prefix), and Node's own name check.
+ */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * An error's text without OpenSSL's internals: OpenSSL errors carry the readable part in
+ * `reason` ("sslv3 alert bad certificate") and a library dump in `message`. A broker's alert
+ * about a certificate most often means it wanted one from the client (ssl.keystore.*).
+ */
+function tlsErrorText(err: Error): string {
+  const reason = (err as { reason?: unknown }).reason;
+  if (typeof reason !== 'string' || !(err as NodeJS.ErrnoException).code?.startsWith('ERR_SSL_')) return err.message.trim();
+  return /certificate/.test(reason) ? `${reason} (if the listener requires client certificates, set ssl.keystore.*)` : reason;
+}
+
+/**
+ * Whether a socket error is TLS refusing a certificate (ours or the broker's) or the handshake,
+ * which reconnecting will not cure: 'authentication' (Java's SslAuthenticationException).
+ */
+function socketErrorReason<R extends NetworkError['reason']>(err: Error, otherwise: R): R | 'authentication' {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return otherwise;
+  return CERTIFICATE_ERRORS.has(code) || code.startsWith('ERR_SSL_') ? 'authentication' : otherwise;
+}

@@ -10,11 +10,14 @@ import {
   ApiKey,
   ApiVersions,
   Produce,
+  SaslAuthenticate,
+  SaslHandshake,
   UNSUPPORTED_VERSION_ERROR_CODE,
   apiVersionsRetryVersion,
   decodeResponse,
   encodeProduceFrame,
   encodeRequest,
+  kafkaErrorByCode,
   negotiateVersions,
   type ApiDefinition,
   type ApiVersionsResponse,
@@ -22,7 +25,9 @@ import {
   type ProduceResponse,
   type UnsupportedApi,
 } from '@tandem/protocol';
+import type { SaslSettings, SecuritySettings } from '@tandem/shared-memory';
 import { BrokerConnection, NetworkError } from './broker-connection.js';
+import { SaslMechanismError, startSaslExchange } from './sasl-mechanisms.js';
 
 /** A broker address. */
 export interface NodeAddress {
@@ -48,6 +53,8 @@ export interface NetworkClientOptions {
   readonly reconnectBackoffMaxMs: number;
   /** The producer is transactional (caps Produce at v11 without transaction.version 2). */
   readonly transactional: boolean;
+  /** security.protocol with its TLS and SASL settings. Default: PLAINTEXT. */
+  readonly security?: SecuritySettings;
 }
 
 /** A connection with its handshake done. */
@@ -178,11 +185,13 @@ export class NetworkClient {
 
   private async handshake(s: NodeState): Promise<ReadyConnection> {
     const { host, port, nodeId } = s.address;
+    const security = this.options.security;
     const connection = await BrokerConnection.connect({
       host,
       port,
       connectTimeoutMs: this.setupTimeout(s.failures),
       requestTimeoutMs: this.options.requestTimeoutMs,
+      tls: security?.tls ?? null,
     });
     try {
       let version = ApiVersions.maxVersion;
@@ -194,6 +203,17 @@ export class NetworkClient {
       }
       if (reply.errorCode !== 0) {
         throw new NetworkError(`ApiVersions to ${host}:${port} failed with error code ${reply.errorCode}`, 'protocol');
+      }
+      const sasl = security?.sasl ?? null;
+      if (sasl !== null) {
+        await this.authenticate(connection, negotiateVersions(reply).versions, sasl);
+        // As Java does: ask again once authenticated. The answer before authentication may
+        // leave out what only an authenticated client is told (finalized features such as
+        // transaction.version).
+        reply = await this.apiVersions(connection, version);
+        if (reply.errorCode !== 0) {
+          throw new NetworkError(`ApiVersions to ${host}:${port} failed with error code ${reply.errorCode}`, 'protocol');
+        }
       }
       const negotiated = negotiateVersions(reply, { transactional: this.options.transactional });
       return {
@@ -207,6 +227,51 @@ export class NetworkClient {
       connection.close();
       throw err;
     }
+  }
+
+  /**
+   * SASL authentication (KIP-152): SaslHandshake v1 names the mechanism, then SaslAuthenticate
+   * carries the mechanism's tokens until it is done. Any refusal is a NetworkError with reason
+   * 'authentication' that says what the broker said.
+   */
+  private async authenticate(connection: BrokerConnection, versions: ReadonlyMap<number, number>, sasl: SaslSettings): Promise<void> {
+    const where = connection.address;
+    const handshakeVersion = versions.get(ApiKey.SaslHandshake);
+    const authenticateVersion = versions.get(ApiKey.SaslAuthenticate);
+    if (handshakeVersion === undefined || handshakeVersion < 1 || authenticateVersion === undefined) {
+      throw new NetworkError(`${where} does not speak SaslHandshake v1 and SaslAuthenticate (Kafka 1.0+): cannot authenticate`, 'authentication');
+    }
+    const handshake = await this.request(connection, SaslHandshake, 1, { mechanism: sasl.mechanism });
+    if (handshake.errorCode !== 0) {
+      const enabled = handshake.mechanisms.length > 0 ? handshake.mechanisms.join(', ') : 'none';
+      throw new NetworkError(
+        `${where} refused SASL mechanism ${sasl.mechanism} (${kafkaErrorByCode(handshake.errorCode).name}); this listener enables: ${enabled}. Check 'sasl.mechanism' and 'security.protocol'.`,
+        'authentication',
+      );
+    }
+    const exchange = startSaslExchange(sasl);
+    let token: Buffer | null = exchange.first();
+    while (token !== null) {
+      const reply = await this.request(connection, SaslAuthenticate, authenticateVersion, { authBytes: token });
+      if (reply.errorCode !== 0) {
+        throw new NetworkError(
+          `SASL ${sasl.mechanism} authentication of user '${sasl.username}' to ${where} failed (${kafkaErrorByCode(reply.errorCode).name}): ${reply.errorMessage ?? 'no reason given'}`,
+          'authentication',
+        );
+      }
+      try {
+        token = exchange.next(reply.authBytes);
+      } catch (err) {
+        if (err instanceof SaslMechanismError) throw new NetworkError(`SASL ${sasl.mechanism} with ${where}: ${err.message}`, 'authentication');
+        throw err;
+      }
+    }
+  }
+
+  /** One request at a given version on a connection that is not ready yet (the handshake's). */
+  private async request<Req, Res>(connection: BrokerConnection, api: ApiDefinition<Req, Res, Req, unknown>, version: number, request: Req): Promise<Res> {
+    const payload = await connection.request((correlationId) => encodeRequest(api, version, correlationId, this.options.clientId, request));
+    return decodeResponse(api, version, payload).body;
   }
 
   private setupTimeout(failures: number): number {
@@ -235,14 +300,8 @@ export class NetworkClient {
     return next;
   }
 
-  private async apiVersions(connection: BrokerConnection, version: number): Promise<ApiVersionsResponse> {
-    const payload = await connection.request((correlationId) =>
-      encodeRequest(ApiVersions, version, correlationId, this.options.clientId, {
-        clientSoftwareName: SOFTWARE_NAME,
-        clientSoftwareVersion: SOFTWARE_VERSION,
-      }),
-    );
-    return decodeResponse(ApiVersions, version, payload).body;
+  private apiVersions(connection: BrokerConnection, version: number): Promise<ApiVersionsResponse> {
+    return this.request(connection, ApiVersions, version, { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION });
   }
 
   /**
