@@ -4,7 +4,8 @@
  * another client (kcat) wrote.
  *
  * The start/stop tests use clusters of their own (named `harness-test-*`), never the shared
- * broker the other test files run against.
+ * broker the other test files run against; the secured-listener test uses the `security`
+ * cluster, the one the producer's TLS and SASL tests use.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +26,13 @@ import {
   type ReadRecord,
   readWithJava,
   readWithKcat,
+  SASL_PASSWORD,
+  SASL_USER,
+  SECURITY_CLUSTER,
+  startCluster,
   stopCluster,
+  tlsMaterial,
+  ToolError,
   uniqueTopicName,
 } from '../kafka/index.js';
 
@@ -59,6 +66,7 @@ const ownCluster = 'harness-test-lifecycle';
 after(async () => {
   // Whatever a failed assertion left running, and the directories of the failed starts.
   await stopCluster(ownCluster);
+  await stopCluster(SECURITY_CLUSTER);
   for (const name of ['harness-test-port', 'harness-test-nojava', 'harness-test-crash']) {
     await stopCluster(name);
     rmSync(clusterDir(name), { recursive: true, force: true });
@@ -180,4 +188,67 @@ test('kcat and the Java consumer read back byte-exact what kcat wrote', async ()
     assert.ok(batches.every((b) => b.isValid && b.magic === 2), 'the broker finds every CRC valid');
     assert.deepEqual(batches.flatMap((b) => b.records.map((r) => [r.keySize, r.valueSize])), expected.map((r) => [r.key?.length ?? -1, r.value?.length ?? -1]));
   }
+});
+
+test('SSL, mutual TLS, SASL_PLAINTEXT and SASL_SSL listeners serve clients Tandem did not write, and refuse bad credentials', async () => {
+  const cluster = await startCluster(SECURITY_CLUSTER);
+  const tls = await tlsMaterial();
+  const at = cluster.listenerBootstrap;
+  assert.deepEqual(Object.keys(at), ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL']);
+  assert.equal(at.PLAINTEXT, cluster.bootstrap);
+  const topic = uniqueTopicName('harness-security');
+  await createTopic(cluster.bootstrap, topic, { partitions: 1, version: cluster.version });
+
+  // librdkafka's settings. Hostname verification is on (librdkafka 2.x's default), so these
+  // also prove the broker certificate's subjectAltName fits the advertised 127.0.0.1.
+  const ssl = { 'security.protocol': 'ssl', 'ssl.ca.location': tls.caFile };
+  const withClientCert = { ...ssl, 'ssl.certificate.location': tls.clientCertFile, 'ssl.key.location': tls.clientKeyFile };
+  const plain = { 'sasl.mechanisms': 'PLAIN', 'sasl.username': SASL_USER, 'sasl.password': SASL_PASSWORD };
+  const saslPlaintext = { 'security.protocol': 'sasl_plaintext', ...plain };
+  const saslSsl = { ...ssl, 'security.protocol': 'sasl_ssl', ...plain };
+
+  // One record in through each listener, with kcat. SSL only requests a client certificate:
+  // kcat writes without one and reads with one. MTLS requires it.
+  const listeners: Array<[name: string, write: Record<string, string>, read: Record<string, string>]> = [
+    ['SSL', ssl, withClientCert],
+    ['MTLS', withClientCert, withClientCert],
+    ['SASL_PLAINTEXT', saslPlaintext, saslPlaintext],
+    ['SASL_SSL', saslSsl, saslSsl],
+  ];
+  for (const [name, config] of listeners) {
+    await produceWithKcat(at[name], topic, [{ key: name, value: `in through ${name}` }], { config });
+  }
+  const expected = listeners.map(([name]) => `${name}: in through ${name}`);
+  const text = (records: ReadRecord[]): string[] => records.map((r) => `${r.key?.toString()}: ${r.value?.toString()}`);
+  for (const [name, , config] of listeners) {
+    assert.deepEqual(text(await readWithKcat(at[name], topic, { count: expected.length, timeoutMs: 20_000, config })), expected, `kcat reading over ${name}`);
+  }
+
+  // SCRAM with the Java client: Debian's kcat (librdkafka 2.0.2) fails SCRAM against Kafka 4.x
+  // brokers, which check the client's final nonce more strictly (fixed in librdkafka 2.6.1,
+  // edenhill/kcat#462), while its PLAIN above works.
+  const scram = (mechanism: string, password: string) => ({
+    'sasl.mechanism': mechanism,
+    'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${SASL_USER}" password="${password}";`,
+  });
+  const javaScram256 = { 'security.protocol': 'SASL_PLAINTEXT', ...scram('SCRAM-SHA-256', SASL_PASSWORD) };
+  const javaScram512OverTls = { 'security.protocol': 'SASL_SSL', 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': tls.caFile, ...scram('SCRAM-SHA-512', SASL_PASSWORD) };
+  const java = { count: expected.length, timeoutMs: 20_000, version: cluster.version };
+  assert.deepEqual(text(await readWithJava(at.SASL_PLAINTEXT, topic, { ...java, config: javaScram256 })), expected, 'Java over SASL_PLAINTEXT with SCRAM-SHA-256');
+  assert.deepEqual(text(await readWithJava(at.SASL_SSL, topic, { ...java, config: javaScram512OverTls })), expected, 'Java over SASL_SSL with SCRAM-SHA-512');
+
+  // And what must not get in does not.
+  const refused = async (what: string, attempt: Promise<unknown>, why: RegExp): Promise<void> => {
+    await assert.rejects(attempt, (error: unknown) => {
+      assert.ok(error instanceof ToolError, `${what}: ${String(error)}`);
+      assert.match(error.stderr, why, what);
+      return true;
+    });
+  };
+  const once: KcatRecord[] = [{ key: 'intruder', value: 'must not land' }];
+  await refused('a wrong PLAIN password', produceWithKcat(at.SASL_PLAINTEXT, topic, once, { config: { ...saslPlaintext, 'sasl.password': 'wrong' } }), /Authentication failed/);
+  await refused('a wrong SCRAM password', readWithJava(at.SASL_PLAINTEXT, topic, { ...java, config: { ...javaScram256, ...scram('SCRAM-SHA-256', 'wrong') } }), /SaslAuthenticationException/);
+  await refused('trusting another CA', produceWithKcat(at.SSL, topic, once, { config: { ...ssl, 'ssl.ca.location': tls.otherCaFile } }), /certificate verify failed/);
+  await refused('no client certificate on MTLS', produceWithKcat(at.MTLS, topic, once, { config: ssl }), /alert bad certificate|alert certificate required/);
+  assert.equal((await readWithKcat(cluster.bootstrap, topic)).length, expected.length, 'nothing refused was written');
 });

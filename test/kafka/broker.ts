@@ -5,6 +5,7 @@ import { runCommand } from './command.js';
 import { BrokerStartError, lastErrorLine } from './errors.js';
 import { javaCommand, log4jOptions } from './java.js';
 import { probeMetadata } from './metadata-probe.js';
+import { scramFormatArguments } from './security.js';
 import { type ClusterSpec, type NodePlan, serverProperties } from './topology.js';
 import { toolClasses } from './versions.js';
 
@@ -32,6 +33,7 @@ export async function writeNodeConfig(spec: ClusterSpec, node: NodePlan, nodes: 
 /**
  * Formats the node's log directory for KRaft (`kafka-storage format`). Every node of a cluster
  * gets the same cluster id. Not `--standalone`: the quorum is given by controller.quorum.voters.
+ * A cluster with SASL listeners gets its SCRAM user here, in every node's bootstrap metadata.
  *
  * @throws BrokerStartError `format-failed`, quoting the tool's error.
  */
@@ -50,6 +52,7 @@ export async function formatStorage(spec: ClusterSpec, node: NodePlan, clusterId
       clusterId,
       '-c',
       node.propertiesFile,
+      ...scramFormatArguments(spec.listeners),
     ],
     { timeoutMs: 120_000 },
   );

@@ -10,7 +10,8 @@ import { probeMetadata } from './metadata-probe.js';
 import { assertPortFree, freePort } from './ports.js';
 import { isOurProcess, pidsMentioning, terminate, type TerminateOutcome } from './processes.js';
 import { type BrokerRecord, type ClusterState, listClusterNames, readState, writeState } from './state.js';
-import { type ClusterOptions, clusterDir, type ClusterSpec, newClusterId, type NodePlan, planNode, resolveSpec } from './topology.js';
+import { caFingerprint, tlsMaterial } from './tls.js';
+import { type ClusterOptions, clusterDir, type ClusterSpec, needsTls, newClusterId, type NodePlan, planNode, resolveSpec } from './topology.js';
 import { defaultKafkaVersion } from './versions.js';
 
 /**
@@ -37,8 +38,15 @@ export interface BrokerInfo {
 
 /** A Kafka cluster tests can use: started by the harness, reused, or given by KAFKA_BOOTSTRAP. */
 export interface KafkaCluster {
-  /** `host:port,...` to give a client. */
+  /** `host:port,...` to give a client: every broker's first (PLAINTEXT) listener. */
   bootstrap: string;
+  /**
+   * `host:port,...` of every listener, by listener name (`ListenerSpec.name`), over all brokers:
+   * `listenerBootstrap.SASL_SSL` for a cluster started with a SASL_SSL listener of that name.
+   * The first listener's entry equals {@link bootstrap}. Empty for an external cluster, whose
+   * listeners the harness does not know.
+   */
+  listenerBootstrap: Record<string, string>;
   /** Kafka version of the brokers (for an external cluster: KAFKA_VERSION, or the default). */
   version: string;
   /** The harness cluster's name (its directory under `.kafka/clusters/`); undefined if external. */
@@ -66,6 +74,8 @@ const STOP_GRACE_MS = 15_000;
 export async function startCluster(options: ClusterOptions = {}): Promise<KafkaCluster> {
   const spec = resolveSpec(options);
   await checkJava(spec.version);
+  // Before the brokers read it, and before the reuse check compares the CA with the running one.
+  if (needsTls(spec)) await tlsMaterial();
   return withLock(join(clusterDir(spec.name), 'lock'), spec.startTimeoutMs + 60_000, async () => {
     const existing = await readState(spec.name);
     if (existing !== undefined) {
@@ -92,9 +102,12 @@ async function reuseIfHealthy(spec: ClusterSpec, state: ClusterState): Promise<K
         `cluster "${state.name}" already runs (${mismatch}) at ${state.bootstrap}: stop it first with kafka:stop --name ${state.name}`,
       );
     }
-    return toCluster(state, false);
+    // Unless the TLS material was generated afresh since it started (a file was deleted): then
+    // its brokers present a certificate the current CA did not sign, which no client accepts.
+    if (!needsTls(spec) || state.tlsCaFingerprint === caFingerprint()) return toCluster(state, false);
   }
-  // Ours but sick (some brokers gone, or not answering): clear it away and start again.
+  // Ours but sick (some brokers gone, not answering, or with stale TLS material): clear it
+  // away and start again.
   await Promise.all(state.brokers.map((b) => terminate(b.pid, b.propertiesFile, 5_000)));
   return undefined;
 }
@@ -139,6 +152,7 @@ async function startFresh(spec: ClusterSpec): Promise<KafkaCluster> {
     await rm(node.dir, { recursive: true, force: true });
   }
   const clusterId = newClusterId();
+  const tlsCaFingerprint = needsTls(spec) ? caFingerprint() : undefined;
   await Promise.all(nodes.map((node) => writeNodeConfig(spec, node, nodes)));
   await Promise.all(nodes.map((node) => formatStorage(spec, node, clusterId, classpath)));
 
@@ -152,6 +166,7 @@ async function startFresh(spec: ClusterSpec): Promise<KafkaCluster> {
     bootstrap: nodes.map((n) => `${spec.host}:${n.listeners[0]!.port}`).join(','),
     brokers: nodes.map((node) => ({ ...node, pid: null })),
     startedAt: new Date().toISOString(),
+    ...(tlsCaFingerprint !== undefined ? { tlsCaFingerprint } : {}),
   };
   try {
     for (const record of state.brokers) {
@@ -209,8 +224,15 @@ async function planNodes(spec: ClusterSpec): Promise<NodePlan[]> {
 }
 
 function toCluster(state: ClusterState, started: boolean): KafkaCluster {
+  const listenerBootstrap: Record<string, string> = {};
+  for (const listener of state.spec.listeners) {
+    listenerBootstrap[listener.name] = state.brokers
+      .map((b) => `${state.spec.host}:${b.listeners.find((l) => l.name === listener.name)!.port}`)
+      .join(',');
+  }
   return {
     bootstrap: state.bootstrap,
+    listenerBootstrap,
     version: state.version,
     name: state.name,
     brokers: state.brokers.map((b) => toBrokerInfo(state, b)),
@@ -309,6 +331,7 @@ export async function ensureKafka(options: ClusterOptions = {}): Promise<KafkaCl
   }
   return {
     bootstrap: bootstrap.trim(),
+    listenerBootstrap: {},
     version: options.version ?? defaultKafkaVersion(),
     name: undefined,
     brokers: [],

@@ -25,7 +25,7 @@ export type HarnessErrorReason =
   | 'broker-timeout'
   /** Another harness process held the cluster's lock for too long. */
   | 'lock-timeout'
-  /** The option asked for is not implemented yet (TLS or SASL listeners, for example). */
+  /** The option asked for is not implemented (a first listener that is not PLAINTEXT, for example). */
   | 'unsupported'
   /** A tool (kcat, javac, a Java program) is not installed. */
   | 'tool-missing'

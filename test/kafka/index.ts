@@ -12,6 +12,14 @@
  * // ... produce with Tandem ...
  * const records = await readWithKcat(kafka.bootstrap, topic, { count: 10 });
  * ```
+ *
+ * Secured listeners (SSL, mutual TLS, SASL_PLAINTEXT, SASL_SSL) are on the `security` cluster:
+ *
+ * ```ts
+ * const cluster = await startCluster(SECURITY_CLUSTER);
+ * const tls = await tlsMaterial();
+ * await readWithKcat(cluster.listenerBootstrap.SSL, topic, { config: { 'security.protocol': 'ssl', 'ssl.ca.location': tls.caFile } });
+ * ```
  */
 export {
   ensureKafka,
@@ -40,12 +48,22 @@ export {
   type DumpOptions,
   type JavaReadOptions,
   type JavaReadRecord,
+  type KcatReadOptions,
 } from './readers.js';
 export type { ReadOptions, ReadRecord, TimestampType } from './records.js';
 export { createTopic, uniqueTopicName, type CreateTopicOptions } from './topics.js';
 export { setProducerQuota } from './quotas.js';
 export { readGroupOffsets, type GroupOffset, type GroupOffsetsOptions } from './groups.js';
-export { clusterDir, type ClusterOptions, type ListenerSpec, type SecurityProtocol } from './topology.js';
+export { clusterDir, type ClientAuth, type ClusterOptions, type ListenerSpec, type SecurityProtocol } from './topology.js';
+export {
+  SASL_MECHANISMS,
+  SASL_PASSWORD,
+  SASL_USER,
+  SECURITY_CLUSTER,
+  SECURITY_LISTENERS,
+  type SaslMechanism,
+} from './security.js';
+export { tlsMaterial, type TlsMaterial } from './tls.js';
 export { DEFAULT_KAFKA_VERSION, defaultKafkaVersion, toolClasses } from './versions.js';
-export { produceWithKcat, type KcatRecord } from './writers.js';
+export { produceWithKcat, type KcatProduceOptions, type KcatRecord } from './writers.js';
 export type { CommandResult } from './command.js';

@@ -18,6 +18,15 @@ export type { ReadOptions, ReadRecord, TimestampType } from './records.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Options of {@link readWithKcat}. */
+export interface KcatReadOptions extends ReadOptions {
+  /**
+   * librdkafka properties, each passed as `-X name=value` after the harness's own: how to reach
+   * a secured listener, e.g. `{ 'security.protocol': 'ssl', 'ssl.ca.location': tls.caFile }`.
+   */
+  config?: Record<string, string>;
+}
+
 /**
  * Reads `topic` from the beginning with kcat (librdkafka) and returns its records byte-exact,
  * in (partition, offset) order.
@@ -34,7 +43,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * @throws ToolError `tool-missing` without kcat; {@link ReadTimeoutError} when `count` records
  *   do not arrive within `timeoutMs` (carrying what did).
  */
-export async function readWithKcat(bootstrap: string, topic: string, options: ReadOptions = {}): Promise<ReadRecord[]> {
+export async function readWithKcat(bootstrap: string, topic: string, options: KcatReadOptions = {}): Promise<ReadRecord[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // -u: unbuffered, so that records read before a timeout kill are not lost in stdio's buffer.
   const args = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-J', '-q', '-u'];
@@ -42,6 +51,7 @@ export async function readWithKcat(bootstrap: string, topic: string, options: Re
   // -c stops after `count` records; without a count, -e stops at the end of every partition.
   args.push(...(options.count !== undefined ? ['-c', String(options.count)] : ['-e']));
   if (options.partition !== undefined) args.push('-p', String(options.partition));
+  for (const [name, value] of Object.entries(options.config ?? {})) args.push('-X', `${name}=${value}`);
   if (options.count === 0) return [];
 
   let result: CommandResult;
@@ -126,6 +136,11 @@ export interface JavaReadRecord extends ReadRecord {
 export interface JavaReadOptions extends ReadOptions {
   /** Kafka version whose client reads. Default: KAFKA_VERSION, else 4.4.0. */
   version?: string;
+  /**
+   * Consumer configs set after ReadBack's own: how to reach a secured listener, e.g.
+   * `{ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.jaas.config': '...' }`.
+   */
+  config?: Record<string, string>;
 }
 
 /**
@@ -141,6 +156,7 @@ export async function readWithJava(bootstrap: string, topic: string, options: Ja
   const args = ['--bootstrap', bootstrap, '--topic', topic, '--timeout-ms', String(timeoutMs), '--isolation', options.isolation ?? 'read_uncommitted'];
   if (options.count !== undefined) args.push('--count', String(options.count));
   if (options.partition !== undefined) args.push('--partition', String(options.partition));
+  for (const [name, value] of Object.entries(options.config ?? {})) args.push('--property', `${name}=${value}`);
   // ReadBack keeps its own deadline; this outer one only covers a JVM that hangs on its own.
   const result = await runJavaUnchecked('ReadBack', args, {
     ...(options.version !== undefined ? { version: options.version } : {}),

@@ -26,6 +26,11 @@ export interface ClusterState {
   bootstrap: string;
   brokers: BrokerRecord[];
   startedAt: string;
+  /**
+   * SHA-256 fingerprint of the test CA the brokers' certificates came from (tls.ts), for a
+   * cluster with TLS listeners; absent otherwise.
+   */
+  tlsCaFingerprint?: string;
 }
 
 /** Path of the state file of cluster `name`. */

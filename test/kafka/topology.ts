@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BrokerStartError } from './errors.js';
 import { stateRoot } from './paths.js';
+import { listenerSecurityProperties, usesTls } from './security.js';
 import { defaultKafkaVersion } from './versions.js';
 
 /**
@@ -16,16 +17,27 @@ import { defaultKafkaVersion } from './versions.js';
 /** A security protocol of a listener (Kafka's names). */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 
+/** Whether an SSL or SASL_SSL listener asks clients for a certificate (Kafka's `ssl.client.auth`). */
+export type ClientAuth = 'none' | 'requested' | 'required';
+
 /**
- * A client-facing listener. The first one of a cluster is the one `bootstrap` points at.
- * Only PLAINTEXT is implemented; SSL and SASL listeners are where TLS and authentication tests
- * will plug in (they need a keystore or JAAS settings per listener, added here and in
- * {@link serverProperties}).
+ * A client-facing listener. The first one of a cluster is the inter-broker listener and the one
+ * `bootstrap` points at (and the harness probes); it must be PLAINTEXT. The others may be SSL,
+ * SASL_PLAINTEXT or SASL_SSL: security.ts adds their TLS stores and SASL settings, with the
+ * material of tls.ts.
  */
 export interface ListenerSpec {
-  /** Listener name, upper case, e.g. `PLAINTEXT`, `SSL`, `SASL_PLAIN`. */
+  /**
+   * Listener name, upper case, e.g. `PLAINTEXT`, `SSL`, `SASL_PLAIN`. Each listener's port is
+   * in `KafkaCluster.listenerBootstrap` under this name.
+   */
   name: string;
   protocol: SecurityProtocol;
+  /**
+   * SSL and SASL_SSL only: `required` refuses a client without a certificate the test CA
+   * signed, `requested` asks for one but lets a client without one in. Default `none`.
+   */
+  clientAuth?: ClientAuth;
 }
 
 /** What a caller asks for. Every field has a default. */
@@ -41,8 +53,8 @@ export interface ClusterOptions {
   port?: number;
   /** Loopback address to bind and advertise. Default 127.0.0.1. */
   host?: string;
-  /** Client-facing listeners. Default: one PLAINTEXT listener. */
-  listeners?: ListenerSpec[];
+  /** Client-facing listeners, the first one PLAINTEXT. Default: one PLAINTEXT listener. */
+  listeners?: readonly ListenerSpec[];
   /**
    * Name of the cluster's state directory under `.kafka/clusters/`. Default: derived from the
    * version and the broker count (`4.4.0-1broker`), so each version and shape gets its own.
@@ -74,13 +86,7 @@ export function resolveSpec(options: ClusterOptions = {}): ClusterSpec {
   if (brokers !== 1 && brokers !== 3) {
     throw new BrokerStartError('unsupported', `--brokers ${brokers}: the harness runs 1 or 3 brokers`);
   }
-  const listeners = options.listeners ?? [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT' }];
-  for (const listener of listeners) {
-    if (listener.protocol !== 'PLAINTEXT') {
-      throw new BrokerStartError('unsupported', `listener ${listener.name} (${listener.protocol}): only PLAINTEXT listeners are implemented so far`);
-    }
-  }
-  if (listeners.length === 0) throw new BrokerStartError('unsupported', 'a cluster needs at least one listener');
+  const listeners = resolveListeners(options.listeners ?? [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT' }]);
   const name = options.name ?? `${version}-${brokers === 1 ? '1broker' : `${brokers}brokers`}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new BrokerStartError('unsupported', `cluster name "${name}" must be letters, digits, ".", "_" or "-"`);
   return {
@@ -93,6 +99,48 @@ export function resolveSpec(options: ClusterOptions = {}): ClusterSpec {
     brokerProperties: options.brokerProperties ?? {},
     startTimeoutMs: options.startTimeoutMs ?? 90_000,
   };
+}
+
+const PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+const CLIENT_AUTHS: readonly ClientAuth[] = ['none', 'requested', 'required'];
+
+/**
+ * Checks the listeners and writes each in one canonical form: `{ name, protocol }`, plus
+ * `clientAuth` (default `none`) for TLS listeners only. The reuse check compares the recorded
+ * listeners with the asked-for ones as JSON, so equal specs must serialize equally; and a
+ * default cluster's listeners serialize exactly as they did before TLS and SASL existed.
+ */
+function resolveListeners(asked: readonly ListenerSpec[]): ListenerSpec[] {
+  if (asked.length === 0) throw new BrokerStartError('unsupported', 'a cluster needs at least one listener');
+  const seen = new Set<string>();
+  const listeners = asked.map((listener): ListenerSpec => {
+    const { name, protocol, clientAuth } = listener;
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || name === 'CONTROLLER') {
+      throw new BrokerStartError('unsupported', `listener name "${name}" must be upper-case letters, digits and "_", and not CONTROLLER`);
+    }
+    if (seen.has(name)) throw new BrokerStartError('unsupported', `listener name ${name} is given twice`);
+    seen.add(name);
+    if (!PROTOCOLS.includes(protocol)) throw new BrokerStartError('unsupported', `listener ${name}: unknown security protocol "${String(protocol)}"`);
+    if (!usesTls(protocol)) {
+      if (clientAuth !== undefined) throw new BrokerStartError('unsupported', `listener ${name} (${protocol}): clientAuth needs an SSL or SASL_SSL listener`);
+      return { name, protocol };
+    }
+    if (clientAuth !== undefined && !CLIENT_AUTHS.includes(clientAuth)) {
+      throw new BrokerStartError('unsupported', `listener ${name}: clientAuth "${String(clientAuth)}" is not one of ${CLIENT_AUTHS.join(', ')}`);
+    }
+    return { name, protocol, clientAuth: clientAuth ?? 'none' };
+  });
+  // The first listener carries the brokers' own traffic to each other and the harness's
+  // readiness probe (a bare Metadata request over a socket): neither is set up for TLS or SASL.
+  if (listeners[0]!.protocol !== 'PLAINTEXT') {
+    throw new BrokerStartError('unsupported', `listener ${listeners[0]!.name} (${listeners[0]!.protocol}): the first listener is the inter-broker one and must be PLAINTEXT`);
+  }
+  return listeners;
+}
+
+/** Whether any listener of `spec` speaks TLS, so that the cluster needs tls.ts's material. */
+export function needsTls(spec: ClusterSpec): boolean {
+  return spec.listeners.some((l) => usesTls(l.protocol));
 }
 
 /** The directory holding a cluster's state file, brokers' configs, data and logs. */
@@ -170,6 +218,8 @@ export function serverProperties(spec: ClusterSpec, node: NodePlan, nodes: reado
     // defaults (2 s heartbeats, 9 s session) make every such test wait 9 s. Half of that still
     // tolerates a JVM stalled for seconds on a loaded two-core CI machine.
     ...(spec.brokers > 1 ? { 'broker.heartbeat.interval.ms': 1000, 'broker.session.timeout.ms': 4500 } : {}),
+    // Stores and SASL settings of SSL and SASL listeners; nothing for PLAINTEXT ones.
+    ...Object.assign({}, ...node.listeners.map(listenerSecurityProperties)),
     ...spec.brokerProperties,
   };
   const lines = Object.entries(properties).map(([key, value]) => `${key}=${String(value)}`);

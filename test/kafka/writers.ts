@@ -18,6 +18,16 @@ export interface KcatRecord {
   partition?: number;
 }
 
+/** Options of {@link produceWithKcat}. */
+export interface KcatProduceOptions {
+  /**
+   * librdkafka properties, each passed as `-X name=value` after the harness's own (so they win):
+   * how to reach a secured listener, e.g. `{ 'security.protocol': 'sasl_plaintext',
+   * 'sasl.mechanisms': 'PLAIN', 'sasl.username': SASL_USER, 'sasl.password': SASL_PASSWORD }`.
+   */
+  config?: Record<string, string>;
+}
+
 /**
  * Produces `records` to `topic` with kcat, in order, acks=all, and returns once kcat has had
  * every delivery confirmed.
@@ -29,7 +39,7 @@ export interface KcatRecord {
  * express is refused up front: a null key together with a null or empty value (kcat skips empty
  * input), and an empty key with a null value (`-Z` would null both).
  */
-export async function produceWithKcat(bootstrap: string, topic: string, records: readonly KcatRecord[]): Promise<void> {
+export async function produceWithKcat(bootstrap: string, topic: string, records: readonly KcatRecord[], options: KcatProduceOptions = {}): Promise<void> {
   const normalized = records.map(normalize);
   const delimiter = pickDelimiter(normalized);
   const keyDelimiter = pickDelimiter(normalized, delimiter);
@@ -38,7 +48,7 @@ export async function produceWithKcat(bootstrap: string, topic: string, records:
     const signature = normalized[i]!.signature;
     let j = i;
     while (j < normalized.length && normalized[j]!.signature === signature) j++;
-    await runKcat(bootstrap, topic, normalized.slice(i, j), delimiter, keyDelimiter);
+    await runKcat(bootstrap, topic, normalized.slice(i, j), delimiter, keyDelimiter, options);
     i = j;
   }
 }
@@ -84,9 +94,17 @@ function pickDelimiter(records: readonly Normalized[], other?: string): string {
   }
 }
 
-async function runKcat(bootstrap: string, topic: string, run: readonly Normalized[], delimiter: string, keyDelimiter: string): Promise<void> {
+async function runKcat(
+  bootstrap: string,
+  topic: string,
+  run: readonly Normalized[],
+  delimiter: string,
+  keyDelimiter: string,
+  options: KcatProduceOptions,
+): Promise<void> {
   const first = run[0]!;
   const args = ['-P', '-b', bootstrap, '-t', topic, '-D', delimiter, '-X', 'acks=all'];
+  for (const [name, value] of Object.entries(options.config ?? {})) args.push('-X', `${name}=${value}`);
   if (first.key !== null) args.push('-K', keyDelimiter);
   if (first.value === null) args.push('-Z');
   if (first.partition !== undefined) args.push('-p', String(first.partition));

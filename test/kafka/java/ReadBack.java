@@ -23,13 +23,18 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * Usage: ReadBack --bootstrap H:P --topic T [--count N] [--timeout-ms MS]
  *                 [--isolation read_committed|read_uncommitted] [--partition P]
+ *                 [--property NAME=VALUE ...]
+ *
+ * Each --property is a consumer config set after ReadBack's own, e.g. the security.protocol,
+ * sasl.* and ssl.* settings of a secured listener.
  *
  * Stops after N records, or (without --count) at the end offsets seen at start. Exit code 0 when
  * it read what it was asked for, 3 on timeout (the records read so far are printed anyway).
  */
 public final class ReadBack {
   public static void main(String[] argv) throws Exception {
-    Map<String, String> args = parse(argv);
+    List<String> properties = new ArrayList<>();
+    Map<String, String> args = parse(argv, properties);
     String bootstrap = required(args, "bootstrap");
     String topic = required(args, "topic");
     long count = Long.parseLong(args.getOrDefault("count", "-1"));
@@ -45,6 +50,11 @@ public final class ReadBack {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tandem-readback");
+    for (String property : properties) {
+      int eq = property.indexOf('=');
+      if (eq <= 0) usage("--property wants NAME=VALUE, got: " + property);
+      props.put(property.substring(0, eq), property.substring(eq + 1));
+    }
 
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
       List<TopicPartition> partitions = partitions(consumer, topic, args.get("partition"), deadline);
@@ -143,11 +153,15 @@ public final class ReadBack {
     return b.append('"').toString();
   }
 
-  static Map<String, String> parse(String[] argv) {
+  /** Options as a map, except --property, which may repeat: its values go to `properties`. */
+  static Map<String, String> parse(String[] argv, List<String> properties) {
     Map<String, String> args = new HashMap<>();
     for (int i = 0; i < argv.length; i++) {
       if (!argv[i].startsWith("--") || i + 1 >= argv.length) usage("bad argument: " + argv[i]);
-      args.put(argv[i].substring(2), argv[++i]);
+      String name = argv[i].substring(2);
+      String value = argv[++i];
+      if (name.equals("property")) properties.add(value);
+      else args.put(name, value);
     }
     return args;
   }
@@ -160,7 +174,7 @@ public final class ReadBack {
 
   private static void usage(String why) {
     System.err.println("ReadBack: " + why);
-    System.err.println("usage: ReadBack --bootstrap H:P --topic T [--count N] [--timeout-ms MS] [--isolation read_committed|read_uncommitted] [--partition P]");
+    System.err.println("usage: ReadBack --bootstrap H:P --topic T [--count N] [--timeout-ms MS] [--isolation read_committed|read_uncommitted] [--partition P] [--property NAME=VALUE ...]");
     System.exit(2);
   }
 }
