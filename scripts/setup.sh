@@ -3,7 +3,8 @@
 # Called by `pnpm test`, `pnpm bench` and .ci/run, so a new user needs no other set-up step.
 #
 #   - Debian packages the tests and benchmarks use: kcat (librdkafka, the independent reader),
-#     and the JDK/Maven the real broker needs if the machine lacks them.
+#     openssl (test certificates), and the JDK/Maven the real broker needs if the machine
+#     lacks them.
 #   - pnpm 10 workspace install. zstd-napi builds from source (its prebuilt download is not
 #     reachable here); node-gyp is pointed at the running Node's own headers so it does not
 #     try to download them either.
@@ -15,6 +16,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+# The TLS tests' certificates (test/kafka/tls.ts) are made with the openssl command.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v make >/dev/null 2>&1 || need_apt+=(build-essential)
