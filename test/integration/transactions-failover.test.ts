@@ -26,7 +26,7 @@ import {
   type KafkaCluster,
 } from '../kafka/index.js';
 import { leaderOf as leaderOfPartition, liveBootstrap, probeCluster } from '../support/cluster-probe.js';
-import { assertReadBack, expectedOf, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, readCommitted, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string, string>;
 
@@ -123,7 +123,8 @@ test('committed transactions survive the coordinator and a partition leader bein
   }
 
   assert.equal(committed.length, TRANSACTIONS * 40);
-  const read = await readWithKcat(live(), topic, { isolation: 'read_committed', timeoutMs: 60_000 });
+  // The commit markers reach the partitions after commitTransaction() resolves: see readCommitted.
+  const read = await readCommitted(live(), topic, committed.length);
   assertReadBack(read, committed, { duplicatesAnswered: true });
   // Each value names its transaction and attempt: nothing of an aborted attempt is visible.
   const attempts = new Map<number, string>();

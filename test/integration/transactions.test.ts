@@ -40,7 +40,7 @@ import {
   type KafkaCluster,
 } from '../kafka/index.js';
 import { RawKafkaConnection } from '../support/raw-kafka-connection.js';
-import { assertReadBack, expectedOf, type Delivery } from '../support/producer-readback.js';
+import { assertReadBack, expectedOf, readCommitted, type Delivery } from '../support/producer-readback.js';
 
 type Rec = ProducerRecord<string | Uint8Array | null, string | Uint8Array | null>;
 
@@ -171,7 +171,7 @@ function transactionSuite(label: string, cluster: () => Promise<KafkaCluster>, e
       const deliveredD = deliveries(d, await Promise.all(sentD.results));
 
       const committed = [...deliveredA, ...deliveredD];
-      assertReadBack(await readWithKcat(kafka.bootstrap, topic, { isolation: 'read_committed' }), committed);
+      assertReadBack(await readCommitted(kafka.bootstrap, topic, committed.length), committed);
       // The aborted transaction's records are in the log, for read_uncommitted readers only.
       assertReadBack(
         await readWithJava(kafka.bootstrap, topic, { isolation: 'read_uncommitted', version: kafka.version }),
@@ -221,7 +221,7 @@ function transactionSuite(label: string, cluster: () => Promise<KafkaCluster>, e
       const md = await Promise.all(good.map((r) => second.send(r)));
       await second.commitTransaction();
 
-      assertReadBack(await readWithKcat(kafka.bootstrap, topic, { isolation: 'read_committed' }), deliveries(good, md));
+      assertReadBack(await readCommitted(kafka.bootstrap, topic, good.length), deliveries(good, md));
       const uncommitted = await readWithKcat(kafka.bootstrap, topic, { isolation: 'read_uncommitted' });
       assert.ok(
         uncommitted.some((r) => r.value?.toString() === zombie.value),
@@ -275,7 +275,7 @@ function transactionSuite(label: string, cluster: () => Promise<KafkaCluster>, e
         { topic: input, partition: 0, offset: 10, metadata: 'batch 2' },
         { topic: input, partition: 1, offset: 12, metadata: '' },
       ]);
-      const out = await readWithKcat(kafka.bootstrap, topic, { isolation: 'read_committed' });
+      const out = await readCommitted(kafka.bootstrap, topic, 1);
       assert.deepEqual(
         out.map((r) => r.value?.toString()),
         ['out 2'],
@@ -310,7 +310,7 @@ function transactionSuite(label: string, cluster: () => Promise<KafkaCluster>, e
       ];
       const md = await Promise.all(next.map((r) => p.send(r)));
       await p.commitTransaction();
-      assertReadBack(await readWithKcat(kafka.bootstrap, topic, { isolation: 'read_committed' }), deliveries(next, md));
+      assertReadBack(await readCommitted(kafka.bootstrap, topic, next.length), deliveries(next, md));
     });
   });
 }
@@ -419,7 +419,7 @@ describe('transactional calls out of order are clear errors', { timeout: 60_000 
     await p.beginTransaction();
     const md = await p.send({ topic, value: 'after all that' });
     await p.commitTransaction();
-    const read = await readWithKcat(kafka.bootstrap, topic, { isolation: 'read_committed' });
+    const read = await readCommitted(kafka.bootstrap, topic, 1);
     assert.deepEqual(
       read.map((r) => [r.offset, r.value?.toString()]),
       [[md.offset, 'after all that']],

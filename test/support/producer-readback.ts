@@ -10,7 +10,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { ProducerRecord, RecordMetadata } from '@tandem/producer';
-import type { ReadRecord } from '../kafka/index.js';
+import { readWithKcat, type ReadRecord } from '../kafka/index.js';
 
 /** A record as a reader must find it: bytes, not strings. */
 export interface ExpectedRecord {
@@ -197,4 +197,22 @@ export function failIfHeldOpen(file: string, graceMs = 15_000): void {
     process.exit(1);
   }, graceMs);
   timer.unref();
+}
+
+/**
+ * Reads `topic` with a read_committed reader (kcat) until at least `expected` records are
+ * there, or `timeoutMs` has passed (then returns what it read). commitTransaction() resolves
+ * once the coordinator has the commit; it writes the commit markers to the partitions after
+ * that, and until a partition has its marker, a read_committed reader's end of it (the last
+ * stable offset) stops before the transaction. Every read takes the whole topic, so a
+ * duplicate or an aborted record still shows.
+ */
+export async function readCommitted(bootstrap: string, topic: string, expected: number, timeoutMs = 60_000): Promise<ReadRecord[]> {
+  const giveUpAt = Date.now() + timeoutMs;
+  let read = await readWithKcat(bootstrap, topic, { isolation: 'read_committed', timeoutMs });
+  while (read.length < expected && Date.now() < giveUpAt) {
+    await sleep(500);
+    read = await readWithKcat(bootstrap, topic, { isolation: 'read_committed', timeoutMs });
+  }
+  return read;
 }
