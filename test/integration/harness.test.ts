@@ -237,6 +237,21 @@ test('SSL, mutual TLS, SASL_PLAINTEXT and SASL_SSL listeners serve clients Tande
   assert.deepEqual(text(await readWithJava(at.SASL_PLAINTEXT, topic, { ...java, config: javaScram256 })), expected, 'Java over SASL_PLAINTEXT with SCRAM-SHA-256');
   assert.deepEqual(text(await readWithJava(at.SASL_SSL, topic, { ...java, config: javaScram512OverTls })), expected, 'Java over SASL_SSL with SCRAM-SHA-512');
 
+  // OAUTHBEARER with unsecured tokens ({"alg":"none"}, claims sub, exp and iat, empty signature):
+  // the Java client's login module writes one, as does librdkafka given
+  // enable.sasl.oauthbearer.unsecure.jwt; the broker's default validator checks it.
+  const oauth = (options: string) => ({
+    'sasl.mechanism': 'OAUTHBEARER',
+    'sasl.jaas.config': `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ${options};`,
+  });
+  const javaOauth = { 'security.protocol': 'SASL_PLAINTEXT', ...oauth(`unsecuredLoginStringClaim_sub="${SASL_USER}"`) };
+  assert.deepEqual(text(await readWithJava(at.SASL_PLAINTEXT, topic, { ...java, config: javaOauth })), expected, 'Java over SASL_PLAINTEXT with OAUTHBEARER');
+  const kcatOauth = { 'sasl.mechanisms': 'OAUTHBEARER', 'enable.sasl.oauthbearer.unsecure.jwt': 'true', 'sasl.oauthbearer.config': `principal=${SASL_USER}` };
+  const kcatOauthPlaintext = { 'security.protocol': 'sasl_plaintext', ...kcatOauth };
+  for (const [name, config] of [['SASL_PLAINTEXT', kcatOauthPlaintext], ['SASL_SSL', { ...ssl, 'security.protocol': 'sasl_ssl', ...kcatOauth }]] as const) {
+    assert.deepEqual(text(await readWithKcat(at[name], topic, { count: expected.length, timeoutMs: 20_000, config })), expected, `kcat over ${name} with OAUTHBEARER`);
+  }
+
   // And what must not get in does not.
   const refused = async (what: string, attempt: Promise<unknown>, why: RegExp): Promise<void> => {
     await assert.rejects(attempt, (error: unknown) => {
@@ -248,6 +263,13 @@ test('SSL, mutual TLS, SASL_PLAINTEXT and SASL_SSL listeners serve clients Tande
   const once: KcatRecord[] = [{ key: 'intruder', value: 'must not land' }];
   await refused('a wrong PLAIN password', produceWithKcat(at.SASL_PLAINTEXT, topic, once, { config: { ...saslPlaintext, 'sasl.password': 'wrong' } }), /Authentication failed/);
   await refused('a wrong SCRAM password', readWithJava(at.SASL_PLAINTEXT, topic, { ...java, config: { ...javaScram256, ...scram('SCRAM-SHA-256', 'wrong') } }), /SaslAuthenticationException/);
+  // The validator names no reason, only the status: an expired token (the Java login module
+  // takes a negative lifetime and sends it anyway) and one without `sub` (librdkafka names the
+  // principal claim `user` instead) are both just invalid.
+  const expiredToken = { ...javaOauth, ...oauth(`unsecuredLoginStringClaim_sub="${SASL_USER}" unsecuredLoginLifetimeSeconds="-60"`) };
+  await refused('an expired OAUTHBEARER token', readWithJava(at.SASL_PLAINTEXT, topic, { ...java, config: expiredToken }), /SaslAuthenticationException: \{"status":"invalid_token"\}/);
+  const noSubToken = { ...kcatOauthPlaintext, 'sasl.oauthbearer.config': `principalClaimName=user principal=${SASL_USER}` };
+  await refused('an OAUTHBEARER token without sub', produceWithKcat(at.SASL_PLAINTEXT, topic, once, { config: noSubToken }), /SASL authentication error: \{"status":"invalid_token"\}/);
   await refused('trusting another CA', produceWithKcat(at.SSL, topic, once, { config: { ...ssl, 'ssl.ca.location': tls.otherCaFile } }), /certificate verify failed/);
   await refused('no client certificate on MTLS', produceWithKcat(at.MTLS, topic, once, { config: ssl }), /alert bad certificate|alert certificate required/);
   assert.equal((await readWithKcat(cluster.bootstrap, topic)).length, expected.length, 'nothing refused was written');

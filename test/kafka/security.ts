@@ -3,22 +3,41 @@ import { tlsFiles } from './tls.js';
 
 /**
  * What SSL, SASL_PLAINTEXT and SASL_SSL listeners add to a broker: PEM key and trust stores for
- * TLS, and for SASL the mechanisms PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 with one user. The
- * settings are per listener (`listener.name.<name>.…`), so PLAINTEXT listeners, the inter-broker
- * one and the controller's stay as they are. No authorizer: an authenticated user may do
- * anything, as on a broker without ACLs.
+ * TLS, and for SASL the mechanisms PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 with one user, plus
+ * OAUTHBEARER with unsecured tokens (see {@link SASL_MECHANISMS}). The settings are per listener
+ * (`listener.name.<name>.…`), so PLAINTEXT listeners, the inter-broker one and the controller's
+ * stay as they are. No authorizer: an authenticated user may do anything, as on a broker without
+ * ACLs.
  */
 
-/** The one SASL user every SASL listener knows, with every mechanism. */
+/** The one SASL user every SASL listener knows, for PLAIN and SCRAM (OAUTHBEARER takes any `sub`). */
 export const SASL_USER = 'alice';
 /** {@link SASL_USER}'s password. */
 export const SASL_PASSWORD = 'alice-secret';
 
 /** A SASL mechanism the harness's SASL listeners enable. */
-export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
 
-/** The mechanisms every SASL listener enables. */
-export const SASL_MECHANISMS: readonly SaslMechanism[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const);
+/**
+ * The mechanisms every SASL listener enables.
+ *
+ * OAUTHBEARER takes unsecured JWS tokens, checked by the broker's default validator
+ * (OAuthBearerUnsecuredValidatorCallbackHandler): `base64url(header).base64url(claims).`, both
+ * parts without "=" padding and the signature part empty, so the token ends in "."; the
+ * header's `alg` must be `none`; the claims need a non-blank string `sub`, which names the
+ * principal (User:<sub>; any name gets in, {@link SASL_USER} by convention), and a number
+ * `exp`, in seconds, later than the broker's clock (no skew allowed). `iat` is optional (a
+ * number, not in the future, before `exp`); no scope is required. A refused token gets the
+ * client a challenge `{"status":"invalid_token"}`, and the error after the client's %x01 says
+ * the same, never which rule failed.
+ *
+ * `exp` also bounds the connection, although re-authentication is off
+ * (`connections.max.reauth.ms` unset, which would only cap it further): the broker answers
+ * with a session lifetime of `exp` minus now and closes the connection at the first request
+ * after it, unless the client re-authenticated on that connection (KIP-368) in time. So a
+ * test picks a token lifetime simply by the `exp` it writes.
+ */
+export const SASL_MECHANISMS: readonly SaslMechanism[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const);
 
 /** Whether a listener of this protocol speaks TLS. */
 export function usesTls(protocol: SecurityProtocol): boolean {
@@ -63,7 +82,7 @@ export const SECURITY_CLUSTER: Readonly<ClusterOptions> = Object.freeze({ name: 
  * The broker properties one listener adds (none for PLAINTEXT). TLS: PEM stores, a keystore
  * file with the broker's key and chain, the test CA as truststore (it verifies client
  * certificates), and the listener's `ssl.client.auth`. SASL: the enabled mechanisms and one
- * JAAS login module per mechanism.
+ * JAAS login module per mechanism (OAUTHBEARER's without options: see {@link SASL_MECHANISMS}).
  */
 export function listenerSecurityProperties(listener: ListenerSpec): Record<string, string> {
   const prefix = `listener.name.${listener.name.toLowerCase()}.`;
@@ -86,6 +105,12 @@ export function listenerSecurityProperties(listener: ListenerSpec): Record<strin
     for (const mechanism of ['scram-sha-256', 'scram-sha-512']) {
       properties[`${prefix}${mechanism}.sasl.jaas.config`] = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
     }
+    // OAUTHBEARER: with no `oauthbearer.sasl.server.callback.handler.class`, the broker validates
+    // tokens with OAuthBearerUnsecuredValidatorCallbackHandler (options unsecuredValidator*,
+    // none set: principal claim `sub`, no required scope, no clock skew). The login module
+    // needs no options: unsecuredLoginStringClaim_sub would only give the broker a token of its
+    // own for connecting out over this listener, which it never does (inter-broker is PLAINTEXT).
+    properties[`${prefix}oauthbearer.sasl.jaas.config`] = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;';
   }
   return properties;
 }

@@ -149,7 +149,6 @@ describe('unknown and unsupported keys', () => {
     rejects({ ...base, 'security.protocol': 'SSL', 'ssl.cipher.suites': 'TLS_AES_128_GCM_SHA256' }, 'ssl.cipher.suites', /OpenSSL/);
     rejects({ ...base, 'security.protocol': 'SSL', 'ssl.keymanager.algorithm': 'SunX509' }, 'ssl.keymanager.algorithm', /JSSE/);
     rejects({ ...base, 'sasl.kerberos.service.name': 'kafka' }, 'sasl.kerberos.service.name', /Kerberos/);
-    rejects({ ...base, 'sasl.oauthbearer.token.endpoint.url': 'https://x' }, 'sasl.oauthbearer.token.endpoint.url', /OAUTHBEARER/);
     rejects({ ...base, 'metric.reporters': '' }, 'metric.reporters');
   });
 
@@ -509,9 +508,10 @@ describe('security: TLS and SASL settings', () => {
     rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN' }, 'sasl.jaas.config', /sasl\.username/);
   });
 
-  test('sasl.mechanism is required with SASL (GSSAPI, Java\'s default, is not implemented) and must be PLAIN or SCRAM', () => {
+  test('sasl.mechanism is required with SASL (GSSAPI, Java\'s default, is not implemented) and must be PLAIN, SCRAM or OAUTHBEARER', () => {
     rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.jaas.config': plain }, 'sasl.mechanism', /GSSAPI/);
-    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': plain }, 'sasl.mechanism', /OAUTHBEARER is not implemented/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'GSSAPI', 'sasl.jaas.config': plain }, 'sasl.mechanism', /Kerberos/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': plain }, 'sasl.jaas.config', /OAuthBearerLoginModule/);
     rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'scram-sha-256', 'sasl.jaas.config': scram }, 'sasl.mechanism', /SCRAM-SHA-256/);
   });
 
@@ -560,6 +560,47 @@ describe('security: TLS and SASL settings', () => {
     assert.equal(resolve({ 'security.protocol': 'SSL', 'ssl.protocol': 'TLSv1.2' }).security.tls!.maxVersion, 'TLSv1.2');
     rejects({ ...base, 'security.protocol': 'SSL', 'ssl.enabled.protocols': 'TLSv1.1,TLSv1.2' }, 'ssl.enabled.protocols', /TLSv1\.1/);
     rejects({ ...base, 'security.protocol': 'SSL', 'ssl.protocol': 'SSLv3' }, 'ssl.protocol');
+  });
+
+  test('OAUTHBEARER takes one token source: a function, a token endpoint with client credentials, or unsecured claims', () => {
+    const provider = async () => 'token';
+    const viaFunction = resolve({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.oauthbearer.token.provider': provider });
+    assert.deepEqual(viaFunction.security.sasl, { mechanism: 'OAUTHBEARER' });
+    assert.deepEqual(viaFunction.oauthBearer, { kind: 'provider', provide: provider });
+    const oauthModule = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule';
+    const viaEndpoint = resolve({
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.oauthbearer.token.endpoint.url': 'https://idp.example/token',
+      'sasl.login.callback.handler.class': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+      'sasl.jaas.config': `${oauthModule} required clientId="app" clientSecret="s" scope="kafka" extension_logicalCluster="lkc-1";`,
+    });
+    assert.deepEqual(viaEndpoint.oauthBearer, {
+      kind: 'clientCredentials', url: 'https://idp.example/token', clientId: 'app', clientSecret: 's', scope: 'kafka', extensions: { logicalCluster: 'lkc-1' },
+    });
+    const unsecured = resolve({
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.jaas.config': `${oauthModule} required unsecuredLoginStringClaim_sub="alice" unsecuredLoginNumberClaim_n="2" unsecuredLoginLifetimeSeconds="60";`,
+    });
+    assert.deepEqual(unsecured.oauthBearer, { kind: 'unsecured', claims: { sub: 'alice', n: 2 }, lifetimeSeconds: 60, extensions: {} });
+    assert.equal(resolve({}).oauthBearer, null);
+    assert.deepEqual(structuredClone(toSenderConfig(viaFunction).security), viaFunction.security, 'the function stays on this thread');
+  });
+
+  test('OAUTHBEARER refuses a missing or doubled token source, passwords, and Java classes it cannot run', () => {
+    const oauth = { ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER' };
+    const oauthModule = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule';
+    rejects(oauth, 'sasl.jaas.config', /token source/);
+    rejects({ ...oauth, 'sasl.oauthbearer.token.provider': 'not a function' }, 'sasl.oauthbearer.token.provider', /function/);
+    rejects({ ...oauth, 'sasl.oauthbearer.token.provider': () => 't', 'sasl.jaas.config': `${oauthModule} required;` }, 'sasl.jaas.config', /one source/);
+    rejects({ ...oauth, 'sasl.oauthbearer.token.provider': () => 't', 'sasl.password': 'p' }, 'sasl.password', /token/);
+    rejects({ ...oauth, 'sasl.jaas.config': `${oauthModule} required;` }, 'sasl.jaas.config', /unsecuredLoginStringClaim_sub/);
+    rejects({ ...oauth, 'sasl.oauthbearer.token.endpoint.url': 'https://idp/token', 'sasl.jaas.config': `${oauthModule} required clientId="a";` }, 'sasl.jaas.config', /clientSecret/);
+    rejects({ ...oauth, 'sasl.oauthbearer.token.endpoint.url': 'ftp://idp', 'sasl.jaas.config': `${oauthModule} required clientId="a" clientSecret="b";` }, 'sasl.oauthbearer.token.endpoint.url', /http/);
+    rejects({ ...oauth, 'sasl.login.callback.handler.class': 'com.example.Handler', 'sasl.jaas.config': `${oauthModule} required unsecuredLoginStringClaim_sub="a";` }, 'sasl.login.callback.handler.class', /callback handler/);
+    rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.username': 'u', 'sasl.password': 'p', 'sasl.oauthbearer.token.provider': () => 't' }, 'sasl.oauthbearer.token.provider', /OAUTHBEARER/);
+    rejects({ ...oauth, 'sasl.oauthbearer.jwks.endpoint.url': 'https://idp/jwks' }, 'sasl.oauthbearer.jwks.endpoint.url', /validation/);
   });
 
   test('toSenderConfig carries the security settings to the worker', () => {

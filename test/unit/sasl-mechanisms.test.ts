@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SaslMechanismError, startSaslExchange } from '@tandem/sender';
+import { SaslMechanismError, reauthenticationTime, startSaslExchange } from '@tandem/sender';
 
 const RFC7677 = {
   clientNonce: 'rOprNGfwEbeRWgbNEkqO',
@@ -17,7 +17,7 @@ const RFC7677 = {
 };
 
 function scram256(nonce = RFC7677.clientNonce) {
-  return startSaslExchange({ mechanism: 'SCRAM-SHA-256', username: 'user', password: 'pencil' }, nonce);
+  return startSaslExchange({ mechanism: 'SCRAM-SHA-256', username: 'user', password: 'pencil' }, { nonce });
 }
 
 test('PLAIN sends NUL user NUL password once and is done after the broker answers', () => {
@@ -50,7 +50,26 @@ test('SCRAM refuses a server nonce that does not extend the client nonce, and to
 });
 
 test('SCRAM escapes = and , in user names and reports a server error message', () => {
-  const exchange = startSaslExchange({ mechanism: 'SCRAM-SHA-512', username: 'a=b,c', password: 'p' }, 'nonce');
+  const exchange = startSaslExchange({ mechanism: 'SCRAM-SHA-512', username: 'a=b,c', password: 'p' }, { nonce: 'nonce' });
   assert.equal(exchange.first().toString(), 'n,,n=a=3Db=2Cc,r=nonce');
   assert.throws(() => exchange.next(Buffer.from('e=unknown-user')), /unknown-user/);
+});
+
+test('OAUTHBEARER sends the token and its extensions in RFC 7628 form, and acknowledges an error challenge', () => {
+  const token = { value: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.', extensions: { traceId: 'abc', logicalCluster: 'lkc-1' } };
+  const accepted = startSaslExchange({ mechanism: 'OAUTHBEARER' }, { token });
+  assert.equal(accepted.first().toString(), `n,,\x01auth=Bearer ${token.value}\x01traceId=abc\x01logicalCluster=lkc-1\x01\x01`);
+  assert.equal(accepted.next(Buffer.alloc(0)), null);
+  const refused = startSaslExchange({ mechanism: 'OAUTHBEARER' }, { token: { value: 'x', extensions: {} } });
+  assert.equal(refused.first().toString(), 'n,,\x01auth=Bearer x\x01\x01');
+  assert.equal(refused.next(Buffer.from('{"status":"invalid_token"}'))!.toString(), '\x01');
+  assert.equal(refused.serverError, '{"status":"invalid_token"}');
+  assert.throws(() => startSaslExchange({ mechanism: 'OAUTHBEARER' }), SaslMechanismError);
+});
+
+test('a SASL session is renewed at 85-95% of the lifetime the broker gave, and never without one', () => {
+  assert.equal(reauthenticationTime(1000, 10_000, 0), 1000 + 8500);
+  assert.ok(Math.abs(reauthenticationTime(1000, 10_000, 0.999999) - (1000 + 9499.999)) < 1e-6);
+  assert.ok(reauthenticationTime(1000, 10_000, 0.5) > 1000 + 8500 && reauthenticationTime(1000, 10_000, 0.5) < 1000 + 9500);
+  assert.equal(reauthenticationTime(1000, 0, 0.5), Infinity);
 });

@@ -11,6 +11,7 @@ import {
   SharedLayout,
   LocalErrorCode,
   type AppEventMessage,
+  type OAuthBearerTokenResult,
   type PartitionInfo,
   type TopicView,
 } from '@tandem/shared-memory';
@@ -35,6 +36,7 @@ import {
 import { BuiltInPartitioner, RecordPartitioner, UNKNOWN_PARTITION } from './partitioner/index.js';
 import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js';
 import { runSerializer, type Serializer } from './serializers.js';
+import { OAuthBearerTokens } from './oauth-bearer-tokens.js';
 import { SenderHandle } from './sender-handle.js';
 import { WaitingSends, type WaitingSend } from './waiting-sends.js';
 import {
@@ -122,6 +124,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
   private readonly bufferMemory: number;
   /** A producer with transactional.id: this thread's half of transactions, else null. */
   private readonly transactions: ProducerTransactions | null;
+  /** SASL/OAUTHBEARER: the token source the Sender asks for each new connection; else null. */
+  private readonly oauthTokens: OAuthBearerTokens | null;
   private state: number = State.OPEN;
   private fatalError: KafkaError | null = null;
   private holding = false;
@@ -182,6 +186,7 @@ export class KafkaProducer<K = unknown, V = unknown> {
     this.bufferMemory = c['buffer.memory'];
     const transactionalId = c['transactional.id'];
     this.transactions = transactionalId === null ? null : new ProducerTransactions(transactionalId, c['max.block.ms']);
+    this.oauthTokens = c.oauthBearer === null ? null : new OAuthBearerTokens(c.oauthBearer);
     // Load the codec's native addon on this thread too, before the worker does: a failure to
     // load it surfaces here, at construction, and an addon first loaded by a worker thread can
     // crash the process when that thread exits (@napi-rs/snappy does: SIGSEGV at close).
@@ -775,6 +780,8 @@ export class KafkaProducer<K = unknown, V = unknown> {
    *   `request-latency-avg`/`-max`, `produce-throttle-time-avg`/`-max` (broker quotas);
    * - batches: `batch-size-avg`/`-max` (bytes), `records-per-batch-avg`, `batch-split-total`,
    *   `compression-rate-avg` (compressed / uncompressed), `batches-incomplete`;
+   * - connections: `connection-creation-total` (broker connections opened, handshakes done),
+   *   `successful-reauthentication-total` (SASL sessions renewed in place, KIP-368);
    * - memory: `buffer-total-bytes`, `buffer-available-bytes`;
    * - metadata: `metadata-refresh-total`, `metadata-age` (seconds since the last refresh, -1
    *   before the first).
@@ -795,7 +802,24 @@ export class KafkaProducer<K = unknown, V = unknown> {
 
   private onSenderEvent(event: AppEventMessage): void {
     if (event.type === 'topicChanged') this.addTopic(event.view);
+    else if (event.type === 'oauthTokenNeeded') this.giveOAuthToken(event.requestId);
     else this.die(event.message);
+  }
+
+  /** Answers the Sender's request for an OAuth bearer token: one, or why there is none. */
+  private giveOAuthToken(requestId: number): void {
+    const answer = (result: OAuthBearerTokenResult): void => {
+      // The worker may be gone (closing); its connection attempt then does not matter.
+      this.sender.control.oauthToken(requestId, result).catch(() => {});
+    };
+    if (this.oauthTokens === null) {
+      answer({ error: 'no OAUTHBEARER token source is configured' });
+      return;
+    }
+    this.oauthTokens.get().then(
+      (token) => answer({ token }),
+      (err: unknown) => answer({ error: err instanceof Error ? err.message : String(err) }),
+    );
   }
 
   private onSenderExit(reason: string): void {

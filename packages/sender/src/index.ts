@@ -4,7 +4,7 @@
  */
 export { Sender } from './sender.js';
 export { BrokerConnection, NetworkError } from './network/broker-connection.js';
-export { NetworkClient, connectionSetupTimeout } from './network/network-client.js';
+export { NetworkClient, connectionSetupTimeout, reauthenticationTime } from './network/network-client.js';
 export { SaslMechanismError, startSaslExchange, type SaslExchange } from './network/sasl-mechanisms.js';
 export { ClusterMetadata, TopicMetadata } from './metadata/cluster-metadata.js';
 export { TransactionManager, type TransactionHost, type TransactionSettings } from './transactions/transaction-manager.js';

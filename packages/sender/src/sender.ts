@@ -16,6 +16,8 @@ import {
   type AppEvents,
   type ConsumerGroupMetadata,
   type LayoutBuffers,
+  type OAuthBearerToken,
+  type OAuthBearerTokenResult,
   type PartitionInfo,
   type SenderConfig,
   type SenderControl,
@@ -173,6 +175,9 @@ export class Sender implements SenderControl {
   private metadataInFlight = false;
   private metadataRetryAtMs = 0;
   private readonly topicWaiters = new Map<string, TopicWaiter[]>();
+  /** OAuth bearer token requests to the application thread, by request id. */
+  private readonly tokenRequests = new Map<number, { resolve(token: OAuthBearerToken): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private lastTokenRequest = 0;
   private readonly flushWaiters: FlushWaiter[] = [];
   private closing = false;
   private stopped = false;
@@ -200,6 +205,7 @@ export class Sender implements SenderControl {
       reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
       transactional: config.transactionalId !== null,
       security: config.security,
+      oauthToken: () => this.requestOAuthToken(),
     });
     if (config.enableIdempotence) this.pidState = 'none';
     // A transactional producer gets its producer id from initTransactions(), not here.
@@ -255,6 +261,33 @@ export class Sender implements SenderControl {
       leader: p.leaderId,
       leaderEpoch: p.leaderEpoch,
     }));
+  }
+
+  /** {@inheritDoc SenderControl.oauthToken} */
+  async oauthToken(requestId: number, result: OAuthBearerTokenResult): Promise<void> {
+    const waiter = this.tokenRequests.get(requestId);
+    if (waiter === undefined) return; // timed out meanwhile
+    this.tokenRequests.delete(requestId);
+    clearTimeout(waiter.timer);
+    if ('token' in result) waiter.resolve(result.token);
+    else waiter.reject(new Error(result.error));
+  }
+
+  /**
+   * Asks the application thread for an OAuth bearer token (its token source caches and
+   * refreshes it); gives up after request.timeout.ms, as a token that never comes must not hold
+   * a connection attempt forever.
+   */
+  private requestOAuthToken(): Promise<OAuthBearerToken> {
+    const requestId = ++this.lastTokenRequest;
+    return new Promise<OAuthBearerToken>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.tokenRequests.delete(requestId);
+        reject(new Error(`the token source gave no token within request.timeout.ms (${this.config.requestTimeoutMs} ms)`));
+      }, this.config.requestTimeoutMs);
+      this.tokenRequests.set(requestId, { resolve, reject, timer });
+      this.events.oauthTokenNeeded(requestId);
+    });
   }
 
   /** {@inheritDoc SenderControl.flush} */
@@ -330,6 +363,8 @@ export class Sender implements SenderControl {
       'metadata-refresh-total': m.metadataRefreshTotal,
       'metadata-age': this.metadata.lastRefreshMs === 0 ? -1 : (Date.now() - this.metadata.lastRefreshMs) / 1000,
       'batches-incomplete': this.accumulator.incomplete,
+      'connection-creation-total': this.network.connectionsCreated,
+      'successful-reauthentication-total': this.network.reauthentications,
     };
   }
 

@@ -19,6 +19,9 @@ const events: AppEvents = {
   fatal(message) {
     eventsPort.postMessage({ type: 'fatal', message } satisfies AppEventMessage);
   },
+  oauthTokenNeeded(requestId) {
+    eventsPort.postMessage({ type: 'oauthTokenNeeded', requestId } satisfies AppEventMessage);
+  },
 };
 
 Comlink.expose(new Sender(events), port as unknown as Comlink.Endpoint);

@@ -63,14 +63,27 @@ export interface TlsSettings {
 }
 
 /** A SASL mechanism Tandem speaks. */
-export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
 
-/** SASL credentials: from sasl.jaas.config (or sasl.username and sasl.password). */
-export interface SaslSettings {
-  readonly mechanism: SaslMechanism;
-  readonly username: string;
-  readonly password: string;
+/**
+ * SASL settings. PLAIN and SCRAM carry the credentials (from sasl.jaas.config, or sasl.username
+ * and sasl.password); OAUTHBEARER carries none: its token comes from the application thread for
+ * each new connection (see {@link AppEvents.oauthTokenNeeded}), where the token source lives.
+ */
+export type SaslSettings =
+  | { readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; readonly username: string; readonly password: string }
+  | { readonly mechanism: 'OAUTHBEARER' };
+
+/** An OAuth bearer token for SASL/OAUTHBEARER, with its SASL extensions (KIP-342). */
+export interface OAuthBearerToken {
+  /** The token itself (usually a JWT). */
+  readonly value: string;
+  /** SASL extensions sent with it: name to value. */
+  readonly extensions: Readonly<Record<string, string>>;
 }
+
+/** The application thread's answer to a token request: a token, or why there is none. */
+export type OAuthBearerTokenResult = { readonly token: OAuthBearerToken } | { readonly error: string };
 
 /** security.protocol, with what it needs: TLS for SSL and SASL_SSL, SASL for the SASL ones. */
 export interface SecuritySettings {
@@ -120,6 +133,8 @@ export interface SenderControl {
   close(timeoutMs: number): Promise<void>;
   /** A snapshot of the Sender's metrics, Java's names where they exist. */
   metrics(): Promise<Record<string, number>>;
+  /** The answer to {@link AppEvents.oauthTokenNeeded} `requestId`. */
+  oauthToken(requestId: number, result: OAuthBearerTokenResult): Promise<void>;
 
   // Transactions (a producer with a transactional.id). Each call rejects with a
   // {@link TransactionFailureName} as the Error's `name`; the blocking ones give up after
@@ -186,6 +201,11 @@ export interface AppEvents {
   topicChanged(view: TopicView): void;
   /** Something failed for good: every pending and future send must fail with this message. */
   fatal(message: string): void;
+  /**
+   * A connection needs an OAuth bearer token (SASL/OAUTHBEARER): the app answers with
+   * {@link SenderControl.oauthToken} and the same `requestId`.
+   */
+  oauthTokenNeeded(requestId: number): void;
 }
 
 /** Serializable description of a control-call failure. */
@@ -198,7 +218,8 @@ export interface ControlFailure {
 /** {@link AppEvents} as messages on the events port (workerData.eventsPort). */
 export type AppEventMessage =
   | { readonly type: 'topicChanged'; readonly view: TopicView }
-  | { readonly type: 'fatal'; readonly message: string };
+  | { readonly type: 'fatal'; readonly message: string }
+  | { readonly type: 'oauthTokenNeeded'; readonly requestId: number };
 
 /**
  * The states of a transactional producer, with the Java client's names

@@ -14,3 +14,4 @@ export {
 export type { ProducerConfigKey, KeyDef, IntegerKeyDef, BooleanKeyDef, EnumKeyDef, SpecialKeyDef } from './keys.js';
 export { toSenderConfig, COMPRESSION_IDS } from './sender-config.js';
 export type * from './types.js';
+export type { OAuthBearerSource, OAuthBearerTokenInput, OAuthBearerTokenProvider } from './security.js';

@@ -114,6 +114,10 @@ export const PRODUCER_CONFIG_KEYS = {
   // librdkafka's names, a simpler way to give SASL credentials than a JAAS string.
   'sasl.username': special,
   'sasl.password': special,
+  // Tandem's own: a function giving OAUTHBEARER tokens (Java takes a callback handler class).
+  'sasl.oauthbearer.token.provider': special,
+  'sasl.oauthbearer.token.endpoint.url': special,
+  'sasl.login.callback.handler.class': special,
   'ssl.truststore.type': special,
   'ssl.truststore.location': special,
   'ssl.truststore.password': special,
@@ -169,7 +173,6 @@ export const UNSUPPORTED_JAVA_KEYS: Readonly<Record<string, string>> = {
   'ssl.secure.random.implementation': JAVA_TLS,
   'ssl.engine.factory.class': JAVA_TLS,
   'sasl.client.callback.handler.class': 'Callback handlers are a Java mechanism: give the credentials in sasl.jaas.config.',
-  'sasl.login.callback.handler.class': 'Callback handlers are a Java mechanism: give the credentials in sasl.jaas.config.',
   'sasl.login.class': 'Login classes are a Java mechanism: give the credentials in sasl.jaas.config.',
 };
 
@@ -178,11 +181,12 @@ export function unsupportedKeyReason(key: string): string | undefined {
   const reason = UNSUPPORTED_JAVA_KEYS[key];
   if (reason !== undefined) return reason;
   if (key.startsWith('sasl.kerberos.')) return 'Kerberos (GSSAPI) is not implemented: use PLAIN or SCRAM.';
-  if (key.startsWith('sasl.oauthbearer.')) return 'OAUTHBEARER is not implemented: use PLAIN or SCRAM.';
-  if (key.startsWith('sasl.login.')) return 'Login modules that refresh credentials (Kerberos, OAUTHBEARER) are not implemented.';
+  if (key.startsWith('sasl.oauthbearer.') || key.startsWith('sasl.login.')) {
+    return "Tandem's OAUTHBEARER takes 'sasl.oauthbearer.token.provider' (a function) or 'sasl.oauthbearer.token.endpoint.url' with clientId, clientSecret and scope in 'sasl.jaas.config'; it has no Java login or broker-side validation settings.";
+  }
   if (key.startsWith('ssl.') || key.startsWith('sasl.')) {
     return 'Tandem implements TLS with ssl.truststore.*, ssl.keystore.*, ssl.key.password, ssl.endpoint.identification.algorithm, ' +
-      'ssl.protocol and ssl.enabled.protocols, and SASL with sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and sasl.jaas.config.';
+      'ssl.protocol and ssl.enabled.protocols, and SASL with sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER) and sasl.jaas.config.';
   }
   return undefined;
 }

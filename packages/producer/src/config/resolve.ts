@@ -108,7 +108,7 @@ export function resolveProducerConfig<K = unknown, V = unknown>(
   }
 
   const securityProtocol = r.enumeration('security.protocol') as SecurityProtocol;
-  const security = resolveSecurity(securityProtocol, {
+  const { oauthBearer, ...security } = resolveSecurity(securityProtocol, {
     value: (key) => values[key],
     error: (key, allowed, detail) => r.error(key, allowed, detail),
   });
@@ -247,6 +247,7 @@ export function resolveProducerConfig<K = unknown, V = unknown>(
     'socket.connection.setup.timeout.max.ms': r.integer('socket.connection.setup.timeout.max.ms'),
     'security.protocol': securityProtocol,
     security,
+    oauthBearer,
     presets: Object.freeze(presetNames),
     explicitKeys: r.explicitKeys(),
   };

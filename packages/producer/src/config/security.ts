@@ -4,7 +4,8 @@
  *
  * Kafka's own key names and meanings (Java's `SslConfigs`, `SaslConfigs`), with what Node.js can
  * honour: stores are PEM (or a PKCS#12 keystore), never JKS, which only a JVM reads; SASL is
- * PLAIN or SCRAM-SHA-256/512. Everything else is refused with the reason at construction, as
+ * PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER (tokens from a function of the application's, an OAuth
+ * 2 token endpoint, or unsigned for development). Everything else is refused with the reason at construction, as
  * Java refuses a bad value: a TLS setting accepted and then ignored would be worse.
  *
  * Files (ssl.truststore.location, ssl.keystore.location) are read here, on the application
@@ -21,6 +22,9 @@ export const SECURITY_KEYS = [
   'sasl.jaas.config',
   'sasl.username',
   'sasl.password',
+  'sasl.oauthbearer.token.provider',
+  'sasl.oauthbearer.token.endpoint.url',
+  'sasl.login.callback.handler.class',
   'ssl.truststore.type',
   'ssl.truststore.location',
   'ssl.truststore.password',
@@ -39,14 +43,70 @@ export const SECURITY_KEYS = [
 /** One of {@link SECURITY_KEYS}. */
 export type SecurityKey = (typeof SECURITY_KEYS)[number];
 
-const MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+const MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
 /** The JAAS login module Java's client names for each mechanism. */
 const LOGIN_MODULES: Readonly<Record<SaslMechanism, string>> = {
   PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
   'SCRAM-SHA-256': 'org.apache.kafka.common.security.scram.ScramLoginModule',
   'SCRAM-SHA-512': 'org.apache.kafka.common.security.scram.ScramLoginModule',
+  OAUTHBEARER: 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule',
 };
+
+/** Java's login callback handler for KIP-768's client credentials flow (4.x name, and 3.x's). */
+const OAUTH_LOGIN_HANDLERS = [
+  'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+  'org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerLoginCallbackHandler',
+];
+
+/** A token as a {@link OAuthBearerTokenProvider} may give it. */
+export interface OAuthBearerTokenInput {
+  /** The token (usually a JWT). */
+  readonly value: string;
+  /**
+   * How long it may be used from now, in ms; by default read from a JWT's `exp` claim. The
+   * producer asks again once 80% of it has passed (as Java refreshes); without it, for every
+   * new connection.
+   */
+  readonly lifetimeMs?: number;
+  /** SASL extensions to send with it (KIP-342), e.g. `{ logicalCluster: 'lkc-123' }`. */
+  readonly extensions?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A function that gives the producer an OAuth bearer token for SASL/OAUTHBEARER: called on the
+ * application thread when a connection needs a token and the last one is near its end. It may
+ * call any identity SDK (cloud IAM, an OIDC library); a rejection fails the connection attempt
+ * with an AuthenticationError carrying its message.
+ */
+export type OAuthBearerTokenProvider = () => string | OAuthBearerTokenInput | Promise<string | OAuthBearerTokenInput>;
+
+/**
+ * Where OAUTHBEARER tokens come from, as resolved from the configuration (application thread):
+ * - `provider`: the application's function (`sasl.oauthbearer.token.provider`);
+ * - `clientCredentials`: an OAuth 2 token endpoint, with Java's KIP-768 settings
+ *   (`sasl.oauthbearer.token.endpoint.url`, and clientId, clientSecret, scope in
+ *   sasl.jaas.config);
+ * - `unsecured`: an unsigned token made here from sasl.jaas.config's
+ *   `unsecuredLoginStringClaim_sub`, as Java's OAuthBearerUnsecuredLoginCallbackHandler makes
+ *   them: for development brokers that validate with the unsecured validator only.
+ */
+export type OAuthBearerSource =
+  | { readonly kind: 'provider'; readonly provide: OAuthBearerTokenProvider }
+  | {
+      readonly kind: 'clientCredentials';
+      readonly url: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly scope: string | undefined;
+      readonly extensions: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'unsecured';
+      readonly claims: Readonly<Record<string, string | number>>;
+      readonly lifetimeSeconds: number;
+      readonly extensions: Readonly<Record<string, string>>;
+    };
 
 const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 type TlsVersion = (typeof TLS_VERSIONS)[number];
@@ -65,7 +125,10 @@ export interface SecurityInput {
  *
  * @throws ConfigError naming the key at fault.
  */
-export function resolveSecurity(protocol: SecuritySettings['protocol'], input: SecurityInput): SecuritySettings {
+export function resolveSecurity(
+  protocol: SecuritySettings['protocol'],
+  input: SecurityInput,
+): SecuritySettings & { readonly oauthBearer: OAuthBearerSource | null } {
   const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL';
   const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
   // Java ignores the settings a protocol does not use; Tandem refuses them, as it refuses every
@@ -81,16 +144,19 @@ export function resolveSecurity(protocol: SecuritySettings['protocol'], input: S
         `SASL settings do nothing with security.protocol ${protocol}: set 'security.protocol' to SASL_SSL (or SASL_PLAINTEXT) to authenticate.`);
     }
   }
-  return {
-    protocol,
-    tls: usesTls ? resolveTls(input) : null,
-    sasl: usesSasl ? resolveSasl(input) : null,
-  };
+  const tls = usesTls ? resolveTls(input) : null;
+  if (!usesSasl) return { protocol, tls, sasl: null, oauthBearer: null };
+  const mechanism = saslMechanism(input);
+  if (mechanism === 'OAUTHBEARER') return { protocol, tls, sasl: { mechanism }, oauthBearer: resolveOAuthBearer(input) };
+  for (const key of ['sasl.oauthbearer.token.provider', 'sasl.oauthbearer.token.endpoint.url', 'sasl.login.callback.handler.class'] as const) {
+    if (input.value(key) !== undefined) throw input.error(key, "unset unless 'sasl.mechanism' is OAUTHBEARER");
+  }
+  return { protocol, tls, sasl: resolveCredentials(mechanism, input), oauthBearer: null };
 }
 
 // ------------------------------------------------------------------------------------ SASL
 
-function resolveSasl(input: SecurityInput): SaslSettings {
+function saslMechanism(input: SecurityInput): SaslMechanism {
   const given = input.value('sasl.mechanism');
   if (given === undefined) {
     throw input.error('sasl.mechanism', MECHANISMS.map((m) => `'${m}'`).join(', '),
@@ -98,10 +164,13 @@ function resolveSasl(input: SecurityInput): SaslSettings {
   }
   const mechanism = MECHANISMS.find((m) => m === given);
   if (mechanism === undefined) {
-    const why = given === 'GSSAPI' ? 'Kerberos (GSSAPI) is not implemented.' : given === 'OAUTHBEARER' ? 'OAUTHBEARER is not implemented.' : undefined;
-    throw input.error('sasl.mechanism', MECHANISMS.map((m) => `'${m}'`).join(', '), why);
+    throw input.error('sasl.mechanism', MECHANISMS.map((m) => `'${m}'`).join(', '), given === 'GSSAPI' ? 'Kerberos (GSSAPI) is not implemented.' : undefined);
   }
+  return mechanism;
+}
 
+/** PLAIN and SCRAM: a user name and password. */
+function resolveCredentials(mechanism: Exclude<SaslMechanism, 'OAUTHBEARER'>, input: SecurityInput): SaslSettings {
   const jaas = input.value('sasl.jaas.config');
   const username = input.value('sasl.username');
   const password = input.value('sasl.password');
@@ -132,6 +201,67 @@ function resolveSasl(input: SecurityInput): SaslSettings {
   }
   if (typeof password !== 'string') throw input.error('sasl.password', "a string, with 'sasl.username'");
   return { mechanism, username, password };
+}
+
+/** OAUTHBEARER: where tokens come from (one source, named by the keys that are set). */
+function resolveOAuthBearer(input: SecurityInput): OAuthBearerSource {
+  for (const key of ['sasl.username', 'sasl.password'] as const) {
+    if (input.value(key) !== undefined) throw input.error(key, 'unset with OAUTHBEARER', 'OAUTHBEARER authenticates with a token, not a password.');
+  }
+  const provider = input.value('sasl.oauthbearer.token.provider');
+  const url = input.value('sasl.oauthbearer.token.endpoint.url');
+  const jaasText = input.value('sasl.jaas.config');
+  const module = LOGIN_MODULES.OAUTHBEARER;
+  if (provider !== undefined) {
+    if (typeof provider !== 'function') throw input.error('sasl.oauthbearer.token.provider', 'a function returning a token (or a promise of one)');
+    for (const key of ['sasl.oauthbearer.token.endpoint.url', 'sasl.jaas.config'] as const) {
+      if (input.value(key) !== undefined) {
+        throw input.error(key, "unset with 'sasl.oauthbearer.token.provider'", 'The token provider is the one source of tokens.');
+      }
+    }
+    return { kind: 'provider', provide: provider as OAuthBearerTokenProvider };
+  }
+  if (jaasText === undefined) {
+    throw input.error('sasl.jaas.config', `${module} required ...;`,
+      "OAUTHBEARER needs a token source: 'sasl.oauthbearer.token.provider' (a function), or 'sasl.oauthbearer.token.endpoint.url' with clientId and clientSecret in 'sasl.jaas.config'.");
+  }
+  if (typeof jaasText !== 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string');
+  const jaas = parseJaasConfig(jaasText);
+  if (typeof jaas === 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string', jaas);
+  if (jaas.loginModule !== module) throw input.error('sasl.jaas.config', `${module} for sasl.mechanism OAUTHBEARER`, `It names ${jaas.loginModule}.`);
+  const handler = input.value('sasl.login.callback.handler.class');
+  if (handler !== undefined && (url === undefined || !OAUTH_LOGIN_HANDLERS.includes(handler as string))) {
+    throw input.error('sasl.login.callback.handler.class', `${OAUTH_LOGIN_HANDLERS[0]}, with 'sasl.oauthbearer.token.endpoint.url'`,
+      'Tandem has no Java callback handlers; it fetches tokens from the endpoint itself.');
+  }
+  const prefixed = (prefix: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [name, value] of jaas.options) if (name.startsWith(prefix) && name.length > prefix.length) out[name.slice(prefix.length)] = value;
+    return out;
+  };
+  if (url !== undefined) {
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw input.error('sasl.oauthbearer.token.endpoint.url', 'an http(s) URL of an OAuth 2 token endpoint');
+    const clientId = jaas.options.get('clientId');
+    const clientSecret = jaas.options.get('clientSecret');
+    if (clientId === undefined || clientSecret === undefined) {
+      throw input.error('sasl.jaas.config', `${module} required clientId="..." clientSecret="..." [scope="..."];`,
+        `The client credentials flow needs '${clientId === undefined ? 'clientId' : 'clientSecret'}'.`);
+    }
+    return { kind: 'clientCredentials', url, clientId, clientSecret, scope: jaas.options.get('scope'), extensions: prefixed('extension_') };
+  }
+  const claims: Record<string, string | number> = prefixed('unsecuredLoginStringClaim_');
+  for (const [name, value] of Object.entries(prefixed('unsecuredLoginNumberClaim_'))) {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw input.error('sasl.jaas.config', 'numbers in unsecuredLoginNumberClaim_ options', `'${name}' is ${value}.`);
+    claims[name] = n;
+  }
+  if (typeof claims.sub !== 'string' || claims.sub === '') {
+    throw input.error('sasl.jaas.config', `${module} required unsecuredLoginStringClaim_sub="...";, or a token source`,
+      "Give 'sasl.oauthbearer.token.provider' or 'sasl.oauthbearer.token.endpoint.url' for real tokens; unsecured tokens (for development brokers) need a subject.");
+  }
+  const lifetime = Number(jaas.options.get('unsecuredLoginLifetimeSeconds') ?? 3600);
+  if (!Number.isInteger(lifetime) || lifetime <= 0) throw input.error('sasl.jaas.config', 'a positive integer unsecuredLoginLifetimeSeconds');
+  return { kind: 'unsecured', claims, lifetimeSeconds: lifetime, extensions: prefixed('unsecuredLoginExtension_') };
 }
 
 /** A JAAS configuration entry: `<LoginModule> <flag> key="value" ...;`. */

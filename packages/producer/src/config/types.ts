@@ -16,6 +16,7 @@ import type { KeyHashPartitionerName } from '../partitioner/key-hash.js';
 import type { ProducerRecord, RecordMetadata } from '../record.js';
 import type { Serializer, SerializeFunction, SerializerName } from '../serializers.js';
 import type { SecuritySettings } from '@tandem/shared-memory';
+import type { OAuthBearerSource, OAuthBearerTokenProvider } from './security.js';
 
 /** An integer, or a string of decimal digits as Java's properties give it (`'16384'`). */
 export type IntegerLike = number | `${number}`;
@@ -278,7 +279,7 @@ export interface ProducerConfigInput<K = unknown, V = unknown> {
    * SASL mechanism: `'PLAIN'`, `'SCRAM-SHA-256'` or `'SCRAM-SHA-512'`. Required with a SASL
    * security.protocol (Java's default, GSSAPI, is not implemented).
    */
-  'sasl.mechanism'?: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  'sasl.mechanism'?: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
   /**
    * The credentials, as Java takes them:
    * `org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="secret";`
@@ -289,6 +290,28 @@ export interface ProducerConfigInput<K = unknown, V = unknown> {
   'sasl.username'?: string;
   /** The SASL password, with sasl.username. */
   'sasl.password'?: string;
+  /**
+   * OAUTHBEARER: a function that returns a token (a string, or `{ value, lifetimeMs?,
+   * extensions? }`, or a promise of either), called on this thread when a connection needs one
+   * and the last is 80% through its life. Tandem's own key (Java takes a callback handler class).
+   *
+   * @example
+   * ```ts
+   * 'sasl.mechanism': 'OAUTHBEARER',
+   * 'sasl.oauthbearer.token.provider': async () => (await identity.getToken('kafka')).token,
+   * ```
+   */
+  'sasl.oauthbearer.token.provider'?: OAuthBearerTokenProvider;
+  /**
+   * OAUTHBEARER with an OAuth 2 token endpoint (Java's KIP-768 client credentials flow):
+   * sasl.jaas.config gives clientId, clientSecret and optionally scope and extension_<name>.
+   */
+  'sasl.oauthbearer.token.endpoint.url'?: string;
+  /**
+   * Accepted only as Java's OAuthBearerLoginCallbackHandler with a token endpoint (so that Java
+   * configurations carry over); Tandem has no callback handler classes.
+   */
+  'sasl.login.callback.handler.class'?: string;
   /** `'PEM'`: the only trust store type Node.js reads (JKS and PKCS12 are refused with the reason). */
   'ssl.truststore.type'?: 'PEM';
   /** A PEM file of the CA certificates that sign the brokers' certificates. Default: Node.js's CA list. */
@@ -375,6 +398,8 @@ export interface ResolvedProducerConfig<K = unknown, V = unknown> {
   readonly 'security.protocol': SecurityProtocol;
   /** security.protocol with the TLS and SASL settings it uses, files read (for the Sender). */
   readonly security: SecuritySettings;
+  /** With sasl.mechanism OAUTHBEARER: where tokens come from (this thread only); else null. */
+  readonly oauthBearer: OAuthBearerSource | null;
   /** The presets applied, in order. */
   readonly presets: readonly PresetName[];
   /** The keys set explicitly, by the application or a preset (Java's `originals()`). */

@@ -65,6 +65,8 @@ export class BrokerConnection {
   private pendingBytes = 0;
   private readonly maxResponseBytes: number;
   private readonly closeListeners: Array<(err: NetworkError) => void> = [];
+  /** Resolved when nothing is in flight any more (see {@link idle}). */
+  private idleWaiters: Array<() => void> = [];
 
   private constructor(
     socket: net.Socket,
@@ -127,6 +129,20 @@ export class BrokerConnection {
         const what = reason === 'authentication' ? `TLS handshake with ${options.host}:${options.port} failed` : `cannot connect to ${options.host}:${options.port}`;
         reject(new NetworkError(`${what}: ${tlsErrorText(err)}`, reason));
       });
+    });
+  }
+
+  /**
+   * Resolves once no request is in flight (at once if none is), or rejects if the connection
+   * fails first: what re-authentication waits for, as the broker must not see a request
+   * interleaved with the SASL exchange.
+   */
+  idle(): Promise<void> {
+    if (this.closedError !== null) return Promise.reject(this.closedError);
+    if (this.inFlightCount === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.idleWaiters.push(resolve);
+      this.onClose(reject);
     });
   }
 
@@ -213,6 +229,7 @@ export class BrokerConnection {
       this.inFlightHead = 0;
     }
     req.resolve(payload);
+    if (this.idleWaiters.length > 0 && this.inFlightCount === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private checkTimeouts(): void {

@@ -25,7 +25,7 @@ import {
   type ProduceResponse,
   type UnsupportedApi,
 } from '@tandem/protocol';
-import type { SaslSettings, SecuritySettings } from '@tandem/shared-memory';
+import type { OAuthBearerToken, SaslSettings, SecuritySettings } from '@tandem/shared-memory';
 import { BrokerConnection, NetworkError } from './broker-connection.js';
 import { SaslMechanismError, startSaslExchange } from './sasl-mechanisms.js';
 
@@ -55,6 +55,8 @@ export interface NetworkClientOptions {
   readonly transactional: boolean;
   /** security.protocol with its TLS and SASL settings. Default: PLAINTEXT. */
   readonly security?: SecuritySettings;
+  /** SASL/OAUTHBEARER: a token for a new connection (the application thread's token source). */
+  readonly oauthToken?: () => Promise<OAuthBearerToken>;
 }
 
 /** A connection with its handshake done. */
@@ -66,6 +68,13 @@ export interface ReadyConnection {
   readonly unsupported: readonly UnsupportedApi[];
   /** The cluster's finalized transaction.version, as this broker reported it. */
   readonly transactionVersion: number;
+  /**
+   * When to authenticate again (ms since the epoch; Infinity if never): the broker ends a SASL
+   * session after the lifetime its SaslAuthenticate reply gave (KIP-368: the token's expiry for
+   * OAUTHBEARER, connections.max.reauth.ms for any mechanism), closing the connection at the
+   * next request after it.
+   */
+  readonly reauthenticateAt: number;
 }
 
 /** An API the broker does not speak in any version we do. */
@@ -120,11 +129,56 @@ export class NetworkClient {
     }
   }
 
-  /** The connection to `nodeId` if its handshake is done, else null. */
+  /**
+   * The connection to `nodeId` if its handshake is done, else null. Null too while it
+   * re-authenticates: once its SASL session is near its end, no new request goes out on it
+   * until that is done (see {@link reauthenticate}).
+   */
   readyConnection(nodeId: number): ReadyConnection | null {
     const s = this.nodes.get(nodeId);
     if (s === undefined || s.ready === null || s.ready.connection.closed) return null;
+    if (Date.now() >= s.ready.reauthenticateAt) {
+      this.reauthenticate(s, s.ready);
+      return null;
+    }
     return s.ready;
+  }
+
+  /** Connections opened (handshake done), for metrics: Java's connection-creation-total. */
+  connectionsCreated = 0;
+  /** SASL sessions renewed on an open connection: Java's successful-reauthentication-total. */
+  reauthentications = 0;
+
+  /**
+   * Renews the SASL session of `ready` on the same connection, as Java does (KIP-368): once the
+   * requests in flight on it are answered, SaslHandshake and SaslAuthenticate again (with a
+   * fresh token for OAUTHBEARER). Meanwhile the node counts as connecting, so requests wait for
+   * it rather than open a second connection, which could reorder a partition's batches. A
+   * failure closes the connection; the next request reconnects.
+   */
+  private reauthenticate(s: NodeState, ready: ReadyConnection): void {
+    const sasl = this.options.security?.sasl;
+    s.ready = null;
+    const attempt = (async (): Promise<ReadyConnection> => {
+      if (sasl === null || sasl === undefined) throw new NetworkError('re-authentication without SASL', 'authentication');
+      await ready.connection.idle();
+      const lifetimeMs = await this.authenticate(ready.connection, ready.versions, sasl);
+      this.reauthentications++;
+      return { ...ready, reauthenticateAt: reauthenticationTime(Date.now(), lifetimeMs, Math.random()) };
+    })().then(
+      (renewed) => {
+        s.connecting = null;
+        if (!renewed.connection.closed) s.ready = renewed;
+        return renewed;
+      },
+      (err: unknown) => {
+        s.connecting = null;
+        ready.connection.close();
+        throw err;
+      },
+    );
+    attempt.catch(() => {}); // whoever waits on it sees the failure; none may
+    s.connecting = attempt;
   }
 
   /** Whether a connection attempt to `nodeId` may start now (not in reconnect backoff). */
@@ -165,6 +219,7 @@ export class NetworkClient {
         s.connecting = null;
         s.ready = r;
         s.failures = 0;
+        this.connectionsCreated++;
         r.connection.onClose(() => {
           if (s.ready === r) s.ready = null;
         });
@@ -205,8 +260,10 @@ export class NetworkClient {
         throw new NetworkError(`ApiVersions to ${host}:${port} failed with error code ${reply.errorCode}`, 'protocol');
       }
       const sasl = security?.sasl ?? null;
+      let reauthenticateAt = Infinity;
       if (sasl !== null) {
-        await this.authenticate(connection, negotiateVersions(reply).versions, sasl);
+        const lifetimeMs = await this.authenticate(connection, negotiateVersions(reply).versions, sasl);
+        reauthenticateAt = reauthenticationTime(Date.now(), lifetimeMs, Math.random());
         // As Java does: ask again once authenticated. The answer before authentication may
         // leave out what only an authenticated client is told (finalized features such as
         // transaction.version).
@@ -222,6 +279,7 @@ export class NetworkClient {
         versions: negotiated.versions,
         unsupported: negotiated.unsupported,
         transactionVersion: negotiated.transactionVersion,
+        reauthenticateAt,
       };
     } catch (err) {
       connection.close();
@@ -232,9 +290,10 @@ export class NetworkClient {
   /**
    * SASL authentication (KIP-152): SaslHandshake v1 names the mechanism, then SaslAuthenticate
    * carries the mechanism's tokens until it is done. Any refusal is a NetworkError with reason
-   * 'authentication' that says what the broker said.
+   * 'authentication' that says what the broker said. Returns the session's lifetime in ms
+   * (SaslAuthenticate v1+, KIP-368), 0 for none.
    */
-  private async authenticate(connection: BrokerConnection, versions: ReadonlyMap<number, number>, sasl: SaslSettings): Promise<void> {
+  private async authenticate(connection: BrokerConnection, versions: ReadonlyMap<number, number>, sasl: SaslSettings): Promise<number> {
     const where = connection.address;
     const handshakeVersion = versions.get(ApiKey.SaslHandshake);
     const authenticateVersion = versions.get(ApiKey.SaslAuthenticate);
@@ -249,13 +308,17 @@ export class NetworkClient {
         'authentication',
       );
     }
-    const exchange = startSaslExchange(sasl);
+    const exchange = startSaslExchange(sasl, sasl.mechanism === 'OAUTHBEARER' ? { token: await this.bearerToken(where) } : {});
+    const who = sasl.mechanism === 'OAUTHBEARER' ? 'with the OAuth bearer token' : `of user '${sasl.username}'`;
     let token: Buffer | null = exchange.first();
+    let lifetimeMs = 0;
     while (token !== null) {
       const reply = await this.request(connection, SaslAuthenticate, authenticateVersion, { authBytes: token });
+      lifetimeMs = reply.sessionLifetimeMs;
       if (reply.errorCode !== 0) {
+        const challenge = exchange.serverError ? ` (the broker said: ${exchange.serverError})` : '';
         throw new NetworkError(
-          `SASL ${sasl.mechanism} authentication of user '${sasl.username}' to ${where} failed (${kafkaErrorByCode(reply.errorCode).name}): ${reply.errorMessage ?? 'no reason given'}`,
+          `SASL ${sasl.mechanism} authentication ${who} to ${where} failed (${kafkaErrorByCode(reply.errorCode).name}): ${reply.errorMessage ?? 'no reason given'}${challenge}`,
           'authentication',
         );
       }
@@ -265,6 +328,18 @@ export class NetworkClient {
         if (err instanceof SaslMechanismError) throw new NetworkError(`SASL ${sasl.mechanism} with ${where}: ${err.message}`, 'authentication');
         throw err;
       }
+    }
+    return lifetimeMs;
+  }
+
+  /** A token for OAUTHBEARER from the application's token source; failing to get one is an authentication failure. */
+  private async bearerToken(where: string): Promise<OAuthBearerToken> {
+    const source = this.options.oauthToken;
+    if (source === undefined) throw new NetworkError('SASL OAUTHBEARER: no token source', 'authentication');
+    try {
+      return await source();
+    } catch (err) {
+      throw new NetworkError(`SASL OAUTHBEARER with ${where}: no token: ${(err as Error).message}`, 'authentication');
     }
   }
 
@@ -381,6 +456,16 @@ export class NetworkClient {
 export function connectionSetupTimeout(failures: number, baseMs: number, maxMs: number, random: number): number {
   if (failures === 0) return Math.min(baseMs, maxMs);
   return Math.round(Math.min(maxMs, baseMs * 2 ** failures) * (0.8 + random * 0.4));
+}
+
+/**
+ * When to renew a SASL session that the broker said lasts `lifetimeMs` from `nowMs` (0: no
+ * limit, Infinity): at 85-95% of it (`random` in [0, 1) picks where), as Java's client does,
+ * so that connections authenticated together do not all renew at once, and a request sent just
+ * before renewal still reaches the broker inside the session.
+ */
+export function reauthenticationTime(nowMs: number, lifetimeMs: number, random: number): number {
+  return lifetimeMs > 0 ? nowMs + lifetimeMs * (0.85 + random * 0.1) : Infinity;
 }
 
 /** Parses `host:port` or `[v6]:port`. */

@@ -6,6 +6,7 @@
  *
  * - PLAIN (RFC 4616): one token, `authzid NUL user NUL password`, with an empty authzid, as
  *   Java's PlainSaslClient sends. Send it over TLS only: the password is in the clear.
+ * - OAUTHBEARER (RFC 7628): the token the application's token source gave, in one message.
  * - SCRAM-SHA-256 / SCRAM-SHA-512 (RFC 5802, RFC 7677): client-first, server-first,
  *   client-final with the proof, then the server's signature, which is checked, so a server
  *   that does not know the password cannot pass for the broker. No channel binding (gs2 header
@@ -13,7 +14,7 @@
  *   no SASLprep either).
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SaslSettings } from '@tandem/shared-memory';
+import type { OAuthBearerToken, SaslSettings } from '@tandem/shared-memory';
 
 /** A mechanism's failure on the client side (a malformed or dishonest server answer). */
 export class SaslMechanismError extends Error {
@@ -29,10 +30,21 @@ export interface SaslExchange {
    * @throws SaslMechanismError when the server's token is malformed or fails verification.
    */
   next(token: Buffer): Buffer | null;
+  /** An error the server sent as a challenge (OAUTHBEARER), for the failure's message. */
+  readonly serverError?: string | null;
+}
+
+/** What an exchange needs besides the settings. */
+export interface SaslExchangeOptions {
+  /** OAUTHBEARER: the token to present (required for that mechanism). */
+  readonly token?: OAuthBearerToken;
+  /** SCRAM: the client nonce (random by default; fixed only to check known vectors). */
+  readonly nonce?: string;
 }
 
 /** Starts an exchange for the configured mechanism and credentials. */
-export function startSaslExchange(settings: SaslSettings, nonce: string = randomBytes(24).toString('base64')): SaslExchange {
+export function startSaslExchange(settings: SaslSettings, options: SaslExchangeOptions = {}): SaslExchange {
+  const nonce = options.nonce ?? randomBytes(24).toString('base64');
   switch (settings.mechanism) {
     case 'PLAIN':
       return new PlainExchange(settings.username, settings.password);
@@ -40,6 +52,39 @@ export function startSaslExchange(settings: SaslSettings, nonce: string = random
       return new ScramExchange('sha256', settings.username, settings.password, nonce);
     case 'SCRAM-SHA-512':
       return new ScramExchange('sha512', settings.username, settings.password, nonce);
+    case 'OAUTHBEARER':
+      if (options.token === undefined) throw new SaslMechanismError('OAUTHBEARER needs a token');
+      return new OAuthBearerExchange(options.token);
+  }
+}
+
+/** RFC 7628's key-value separator (^A). */
+const KVSEP = '\u0001';
+
+/**
+ * OAUTHBEARER (RFC 7628): one client message, `n,,^Aauth=Bearer <token>^A<ext>=<value>^A...^A`.
+ * The broker answers an accepted token with nothing, a refused one with an error (JSON) as a
+ * challenge, which the client acknowledges with a lone ^A before the broker fails the
+ * authentication; the JSON is kept in {@link serverError} for the message.
+ */
+class OAuthBearerExchange implements SaslExchange {
+  /** The broker's error challenge, if it sent one. */
+  serverError: string | null = null;
+  private answered = false;
+
+  constructor(private readonly token: OAuthBearerToken) {}
+
+  first(): Buffer {
+    let extensions = '';
+    for (const [name, value] of Object.entries(this.token.extensions)) extensions += `${name}=${value}${KVSEP}`;
+    return Buffer.from(`n,,${KVSEP}auth=Bearer ${this.token.value}${KVSEP}${extensions}${KVSEP}`, 'utf8');
+  }
+
+  next(token: Buffer): Buffer | null {
+    if (token.length === 0 || this.answered) return null;
+    this.serverError = token.toString('utf8');
+    this.answered = true;
+    return Buffer.from(KVSEP, 'utf8');
   }
 }
 
