@@ -256,9 +256,7 @@ export class NetworkClient {
         version = apiVersionsRetryVersion(reply);
         reply = await this.apiVersions(connection, version);
       }
-      if (reply.errorCode !== 0) {
-        throw new NetworkError(`ApiVersions to ${host}:${port} failed with error code ${reply.errorCode}`, 'protocol');
-      }
+      checkApiVersions(reply, connection);
       const sasl = security?.sasl ?? null;
       let reauthenticateAt = Infinity;
       if (sasl !== null) {
@@ -268,9 +266,7 @@ export class NetworkClient {
         // leave out what only an authenticated client is told (finalized features such as
         // transaction.version).
         reply = await this.apiVersions(connection, version);
-        if (reply.errorCode !== 0) {
-          throw new NetworkError(`ApiVersions to ${host}:${port} failed with error code ${reply.errorCode}`, 'protocol');
-        }
+        checkApiVersions(reply, connection);
       }
       const negotiated = negotiateVersions(reply, { transactional: this.options.transactional });
       return {
@@ -388,10 +384,7 @@ export class NetworkClient {
     if (version === undefined) {
       throw new UnsupportedVersionError(`broker ${nodeId} speaks no version of ${api.name} that Tandem does`);
     }
-    const payload = await ready.connection.request((correlationId) =>
-      encodeRequest(api, version, correlationId, this.options.clientId, request),
-    );
-    return decodeResponse(api, version, payload).body;
+    return this.request(ready.connection, api, version, request);
   }
 
   /**
@@ -456,6 +449,13 @@ export class NetworkClient {
 export function connectionSetupTimeout(failures: number, baseMs: number, maxMs: number, random: number): number {
   if (failures === 0) return Math.min(baseMs, maxMs);
   return Math.round(Math.min(maxMs, baseMs * 2 ** failures) * (0.8 + random * 0.4));
+}
+
+/** Fails the handshake on an ApiVersions error other than the version retry. */
+function checkApiVersions(reply: ApiVersionsResponse, connection: BrokerConnection): void {
+  if (reply.errorCode !== 0) {
+    throw new NetworkError(`ApiVersions to ${connection.address} failed with error code ${reply.errorCode}`, 'protocol');
+  }
 }
 
 /**
