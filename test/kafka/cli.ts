@@ -3,14 +3,19 @@ import { parseArgs } from 'node:util';
 import { findRunningCluster, type KafkaCluster, startCluster, stopAllClusters, stopCluster, type StopReport } from './cluster.js';
 import { HarnessError } from './errors.js';
 import { listClusterNames } from './state.js';
+import { SASL_PASSWORD, SASL_USER, SECURITY_CLUSTER } from './security.js';
+import { tlsFiles } from './tls.js';
 import type { ClusterOptions } from './topology.js';
 
 /**
  * `pnpm kafka:start` / `pnpm kafka:stop`: the harness from a shell.
  *
- *   start  [--version V] [--brokers 1|3] [--port P] [--name N] [--timeout SECONDS]
+ *   start  [--version V] [--brokers 1|3] [--port P] [--name N] [--timeout SECONDS] [--security]
  *          Starts a cluster, or reuses the one running under the same name. Prints key=value
- *          lines on stdout, `bootstrap=HOST:PORT[,...]` always last.
+ *          lines on stdout, `bootstrap=HOST:PORT[,...]` always last. --security starts the
+ *          `security` cluster instead (SSL, MTLS, SASL_PLAINTEXT and SASL_SSL listeners beside
+ *          PLAINTEXT, see security.ts) and also prints each listener's address
+ *          (`listener.SASL_SSL=HOST:PORT`), the test CA (`ca=FILE`) and the SASL user.
  *   stop   [--version V] [--brokers 1|3] [--name N] | --all
  *          Stops the cluster that `start` with the same options started (or every one).
  *   status [--all]
@@ -20,7 +25,7 @@ import type { ClusterOptions } from './topology.js';
  * code 1 (2 for a usage error).
  */
 
-const USAGE = 'usage: cli.js start|stop|status [--version V] [--brokers 1|3] [--port P] [--name N] [--timeout SECONDS] [--all]';
+const USAGE = 'usage: cli.js start|stop|status [--version V] [--brokers 1|3] [--port P] [--name N] [--timeout SECONDS] [--security] [--all]';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -35,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
         name: { type: 'string' },
         timeout: { type: 'string' },
         all: { type: 'boolean' },
+        security: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -48,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return values.help === true ? 0 : 2;
   }
-  const options: ClusterOptions = {};
+  const options: ClusterOptions = values.security === true ? { ...SECURITY_CLUSTER } : {};
   if (values.version !== undefined) options.version = values.version;
   if (values.name !== undefined) options.name = values.name;
   if (values.brokers !== undefined) options.brokers = integer('--brokers', values.brokers);
@@ -92,6 +98,12 @@ function printCluster(cluster: KafkaCluster): void {
   console.log(`version=${cluster.version}`);
   console.log(`pids=${cluster.brokers.map((b) => b.pid).join(',')}`);
   console.log(`logs=${cluster.brokers.map((b) => b.serverLog).join(',')}`);
+  const secured = Object.entries(cluster.listenerBootstrap).filter(([, address]) => address !== cluster.bootstrap);
+  if (secured.length > 0) {
+    for (const [name, address] of secured) console.log(`listener.${name}=${address}`);
+    console.log(`ca=${tlsFiles().caFile}`);
+    console.log(`sasl=${SASL_USER}:${SASL_PASSWORD}`);
+  }
   console.log(`bootstrap=${cluster.bootstrap}`);
 }
 

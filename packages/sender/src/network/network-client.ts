@@ -137,7 +137,8 @@ export class NetworkClient {
   readyConnection(nodeId: number): ReadyConnection | null {
     const s = this.nodes.get(nodeId);
     if (s === undefined || s.ready === null || s.ready.connection.closed) return null;
-    if (Date.now() >= s.ready.reauthenticateAt) {
+    // (Infinity first: no clock read for connections without a SASL session lifetime.)
+    if (s.ready.reauthenticateAt !== Infinity && Date.now() >= s.ready.reauthenticateAt) {
       this.reauthenticate(s, s.ready);
       return null;
     }
