@@ -33,7 +33,14 @@ interface Harness {
   createTopic(
     bootstrap: string,
     name: string,
-    options?: { partitions?: number; replicationFactor?: number; configs?: Record<string, string | number | boolean>; ifNotExists?: boolean; version?: string },
+    options?: {
+      partitions?: number;
+      replicationFactor?: number;
+      configs?: Record<string, string | number | boolean>;
+      ifNotExists?: boolean;
+      version?: string;
+      clientConfig?: Record<string, string>;
+    },
   ): Promise<void>;
   uniqueTopicName(prefix?: string): string;
   kafkaClasspath(version: string): Promise<string[]>;
@@ -104,11 +111,18 @@ const TOPIC_CONFIGS = {
 /**
  * Creates `name` with `partitions` partitions (replication factor 1, the broker count of the
  * harness cluster) and returns once every partition has a leader. With `ifNotExists`, an existing
- * topic is used as it is.
+ * topic is used as it is. `clientConfig`: the Java AdminClient's settings for a secured listener
+ * (see perf/admin-client-config.ts).
  */
-export async function createBenchTopic(broker: BenchBroker, name: string, partitions: number, ifNotExists = false): Promise<void> {
+export async function createBenchTopic(
+  broker: BenchBroker,
+  name: string,
+  partitions: number,
+  ifNotExists = false,
+  clientConfig: Record<string, string> = {},
+): Promise<void> {
   const h = await loadHarness();
-  await h.createTopic(broker.bootstrap, name, { partitions, configs: TOPIC_CONFIGS, ifNotExists, version: broker.version });
+  await h.createTopic(broker.bootstrap, name, { partitions, configs: TOPIC_CONFIGS, ifNotExists, version: broker.version, clientConfig });
 }
 
 /** A topic name no earlier run used: `<prefix>-<time>-<random>`. */

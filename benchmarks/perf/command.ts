@@ -9,6 +9,7 @@
  * JSON to benchmarks/results/perf-<client>-<time>.json.
  */
 import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '../broker.js';
+import { adminClientConfig } from './admin-client-config.js';
 import { runClient } from '../clients/runner.js';
 import { ensurePeers } from '../clients/peers.js';
 import { resultsDir } from '../paths.js';
@@ -64,7 +65,8 @@ export async function perfCommand(argv: readonly string[]): Promise<void> {
   const broker = await acquireBroker(bootstrap);
   try {
     const topic = o.topic ?? (await freshTopicName('bench-perf'));
-    await createBenchTopic(broker, topic, partitions, true);
+    // A secured listener: the Java AdminClient that creates the topic needs the same security settings.
+    await createBenchTopic(broker, topic, partitions, true, adminClientConfig(producerProps));
     const workload: Workload = {
       bootstrap: broker.bootstrap,
       topic,

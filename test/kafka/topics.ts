@@ -15,6 +15,11 @@ export interface CreateTopicOptions {
   version?: string;
   /** Bound on creating it and waiting for every partition's leader and ISR. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Settings of the Java AdminClient that creates it, e.g. `security.protocol`, `ssl.*` and
+   * `sasl.*` for a secured listener.
+   */
+  clientConfig?: Record<string, string>;
 }
 
 /**
@@ -35,6 +40,7 @@ export async function createTopic(bootstrap: string, name: string, options: Crea
   if (options.replicationFactor !== undefined) args.push('--replication-factor', String(options.replicationFactor));
   if (options.ifNotExists === true) args.push('--if-not-exists', 'true');
   for (const [key, value] of Object.entries(options.configs ?? {})) args.push('--config', `${key}=${String(value)}`);
+  for (const [key, value] of Object.entries(options.clientConfig ?? {})) args.push('--property', `${key}=${value}`);
   await runJava('TopicAdmin', args, { ...(options.version !== undefined ? { version: options.version } : {}), timeoutMs: timeoutMs + 30_000 });
 }
 

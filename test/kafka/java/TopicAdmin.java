@@ -20,6 +20,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *
  * Usage: TopicAdmin create --bootstrap H:P --topic T [--partitions N] [--replication-factor R]
  *                          [--config k=v]... [--if-not-exists true] [--timeout-ms MS]
+ *                          [--property NAME=VALUE]... (admin client settings, e.g. security.protocol)
  *        TopicAdmin add-partitions --bootstrap H:P --topic T --partitions N [--timeout-ms MS]
  *
  * add-partitions raises an existing topic's partition count to N (CreatePartitions) and waits,
@@ -42,6 +43,7 @@ public final class TopicAdmin {
     boolean ifNotExists = false;
     long timeoutMs = 30000;
     Map<String, String> configs = new HashMap<>();
+    Map<String, String> clientProperties = new HashMap<>();
     for (int i = 1; i < argv.length; i += 2) {
       if (i + 1 >= argv.length) fail("missing value for " + argv[i]);
       String value = argv[i + 1];
@@ -58,6 +60,12 @@ public final class TopicAdmin {
           configs.put(value.substring(0, eq), value.substring(eq + 1));
           break;
         }
+        case "--property": {
+          int eq = value.indexOf('=');
+          if (eq <= 0) fail("--property wants NAME=VALUE, got " + value);
+          clientProperties.put(value.substring(0, eq), value.substring(eq + 1));
+          break;
+        }
         default: fail("unknown option " + argv[i]);
       }
     }
@@ -69,6 +77,7 @@ public final class TopicAdmin {
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, "tandem-topic-admin");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+    props.putAll(clientProperties);
     try (Admin admin = Admin.create(props)) {
       if (add) {
         try {
