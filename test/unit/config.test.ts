@@ -501,6 +501,17 @@ describe('security: TLS and SASL settings', () => {
       'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="a";' }, 'sasl.jaas.config', /password/);
   });
 
+  test('an error about a secret (the JAAS string, a password, a private key) never shows its value', () => {
+    const secret = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="hunter2"';
+    const err = rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': secret }, 'sasl.jaas.config', /';'/);
+    assert.doesNotMatch(err.message, /hunter2/);
+    assert.equal(err.value, '[hidden]');
+    const pw = rejects({ ...base, 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.username': 'u', 'sasl.password': 42 }, 'sasl.password');
+    assert.doesNotMatch(pw.message, /42/);
+    const key = rejects({ ...base, 'security.protocol': 'SSL', 'ssl.keystore.certificate.chain': 'x', 'ssl.keystore.key': 987654321 }, 'ssl.keystore.key', /a string/);
+    assert.doesNotMatch(key.message, /987654321/);
+  });
+
   test("sasl.username and sasl.password (librdkafka's keys) are an alternative to the JAAS string, not an addition", () => {
     const c = resolve({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.username': 'u', 'sasl.password': 'p' });
     assert.deepEqual(c.security.sasl, { mechanism: 'SCRAM-SHA-256', username: 'u', password: 'p' });

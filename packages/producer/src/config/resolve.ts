@@ -39,7 +39,7 @@ import {
   type ProducerConfigKey,
 } from './keys.js';
 import { PRESET_NAMES, presets } from './presets.js';
-import { resolveSecurity } from './security.js';
+import { SECRET_KEYS, resolveSecurity } from './security.js';
 import type {
   Acks,
   BrokerAddress,
@@ -110,7 +110,7 @@ export function resolveProducerConfig<K = unknown, V = unknown>(
   const securityProtocol = r.enumeration('security.protocol') as SecurityProtocol;
   const { oauthBearer, ...security } = resolveSecurity(securityProtocol, {
     value: (key) => values[key],
-    error: (key, allowed, detail) => r.error(key, allowed, detail),
+    error: (key, allowed, detail) => (SECRET_KEYS.has(key) ? new ConfigError(key, '[hidden]', allowed, detail) : r.error(key, allowed, detail)),
   });
 
   // Keys Tandem takes under their Java names but cannot honour: a value it would ignore is

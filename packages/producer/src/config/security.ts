@@ -43,6 +43,19 @@ export const SECURITY_KEYS = [
 /** One of {@link SECURITY_KEYS}. */
 export type SecurityKey = (typeof SECURITY_KEYS)[number];
 
+/**
+ * Keys whose values are secrets: an error about one never shows the value (Java's Password
+ * type prints `[hidden]`), since error messages end up in logs.
+ */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'sasl.jaas.config',
+  'sasl.password',
+  'ssl.keystore.password',
+  'ssl.key.password',
+  'ssl.truststore.password',
+  'ssl.keystore.key',
+]);
+
 const MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
 /** The JAAS login module Java's client names for each mechanism. */
@@ -179,14 +192,8 @@ function resolveCredentials(mechanism: Exclude<SaslMechanism, 'OAUTHBEARER'>, in
       throw input.error(username !== undefined ? 'sasl.username' : 'sasl.password', "unset when 'sasl.jaas.config' is set",
         "Give the credentials once: in 'sasl.jaas.config' (Java's way) or in 'sasl.username' and 'sasl.password'.");
     }
-    if (typeof jaas !== 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string');
-    const parsed = parseJaasConfig(jaas);
-    if (typeof parsed === 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string', parsed);
+    const parsed = jaasEntry(input, jaas, mechanism);
     const module = LOGIN_MODULES[mechanism];
-    if (parsed.loginModule !== module) {
-      throw input.error('sasl.jaas.config', `${module} for sasl.mechanism ${mechanism}`,
-        `It names ${parsed.loginModule}.`);
-    }
     const user = parsed.options.get('username');
     const pass = parsed.options.get('password');
     if (user === undefined || pass === undefined) {
@@ -225,10 +232,7 @@ function resolveOAuthBearer(input: SecurityInput): OAuthBearerSource {
     throw input.error('sasl.jaas.config', `${module} required ...;`,
       "OAUTHBEARER needs a token source: 'sasl.oauthbearer.token.provider' (a function), or 'sasl.oauthbearer.token.endpoint.url' with clientId and clientSecret in 'sasl.jaas.config'.");
   }
-  if (typeof jaasText !== 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string');
-  const jaas = parseJaasConfig(jaasText);
-  if (typeof jaas === 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string', jaas);
-  if (jaas.loginModule !== module) throw input.error('sasl.jaas.config', `${module} for sasl.mechanism OAUTHBEARER`, `It names ${jaas.loginModule}.`);
+  const jaas = jaasEntry(input, jaasText, 'OAUTHBEARER');
   const handler = input.value('sasl.login.callback.handler.class');
   if (handler !== undefined && (url === undefined || !OAUTH_LOGIN_HANDLERS.includes(handler as string))) {
     throw input.error('sasl.login.callback.handler.class', `${OAUTH_LOGIN_HANDLERS[0]}, with 'sasl.oauthbearer.token.endpoint.url'`,
@@ -262,6 +266,16 @@ function resolveOAuthBearer(input: SecurityInput): OAuthBearerSource {
   const lifetime = Number(jaas.options.get('unsecuredLoginLifetimeSeconds') ?? 3600);
   if (!Number.isInteger(lifetime) || lifetime <= 0) throw input.error('sasl.jaas.config', 'a positive integer unsecuredLoginLifetimeSeconds');
   return { kind: 'unsecured', claims, lifetimeSeconds: lifetime, extensions: prefixed('unsecuredLoginExtension_') };
+}
+
+/** sasl.jaas.config parsed, and naming the login module of `mechanism`; else a ConfigError. */
+function jaasEntry(input: SecurityInput, text: unknown, mechanism: SaslMechanism): JaasConfig {
+  if (typeof text !== 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string');
+  const parsed = parseJaasConfig(text);
+  if (typeof parsed === 'string') throw input.error('sasl.jaas.config', 'a JAAS configuration string', parsed);
+  const module = LOGIN_MODULES[mechanism];
+  if (parsed.loginModule !== module) throw input.error('sasl.jaas.config', `${module} for sasl.mechanism ${mechanism}`, `It names ${parsed.loginModule}.`);
+  return parsed;
 }
 
 /** A JAAS configuration entry: `<LoginModule> <flag> key="value" ...;`. */
