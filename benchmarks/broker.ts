@@ -112,7 +112,7 @@ const TOPIC_CONFIGS = {
  * Creates `name` with `partitions` partitions (replication factor 1, the broker count of the
  * harness cluster) and returns once every partition has a leader. With `ifNotExists`, an existing
  * topic is used as it is. `clientConfig`: the Java AdminClient's settings for a secured listener
- * (see perf/admin-client-config.ts).
+ * (see perf/java-security-config.ts).
  */
 export async function createBenchTopic(
   broker: BenchBroker,

@@ -15,13 +15,15 @@
  * the Node.js clients' figures, without the JVM's start-up; peak RSS is the JVM's VmHWM.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { kafkaJars } from '../broker.js';
 import { repoRoot } from '../paths.js';
 import type { PerfResult, Workload } from '../perf/workload.js';
 import { readPayloads } from '../perf/workload.js';
+import { javaProducerConfig } from '../perf/java-security-config.js';
 import { sampleProcess, type ProcessSample } from './process-stats.js';
 import type { RunHooks, RunOptions } from './runner.js';
 
@@ -78,7 +80,12 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
   const warmup = major >= 4 ? workload.warmupRecords : 0;
   const jars = await kafkaJars(options.kafkaVersion);
   const log4j = join(repoRoot, 'test', 'kafka', 'log4j', 'tools-log4j2.xml');
-  const props = Object.entries({ 'bootstrap.servers': workload.bootstrap, ...workload.producerProps }).map(([k, v]) => `${k}=${v}`);
+  // A properties file rather than --producer-props, which ProducerPerformance splits at every
+  // '=': a value with one (a JAAS string) would be refused.
+  const configDir = mkdtempSync(join(tmpdir(), 'tandem-java-perf-'));
+  const configFile = join(configDir, 'producer.properties');
+  const config = { 'bootstrap.servers': workload.bootstrap, ...javaProducerConfig(workload.producerProps) };
+  writeFileSync(configFile, Object.entries(config).map(([k, v]) => `${k}=${propertiesValue(v)}\n`).join(''));
   const args = [
     ...JVM_FLAGS,
     `-Dlog4j2.configurationFile=${log4j}`,
@@ -94,8 +101,8 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
     '--throughput',
     String(workload.throughput),
     ...(warmup > 0 ? ['--warmup-records', String(warmup)] : []),
-    '--producer-props',
-    ...props,
+    '--producer.config',
+    configFile,
   ];
   const payloads = readPayloads(workload.payloadFile);
   const payloadBytes = payloads.reduce((n, p) => n + p.length, 0) / payloads.length;
@@ -161,6 +168,7 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
     });
   });
   clearInterval(sampler);
+  rmSync(configDir, { recursive: true, force: true });
 
   if (exit.error !== undefined) throw new Error(`cannot run ${javaCommand()}: ${exit.error.message}`);
   // The steady-state line when there was a warm-up, else the only summary.
@@ -197,4 +205,9 @@ export async function runJavaClient(workload: Workload, options: RunOptions, hoo
     errors,
     notes,
   };
+}
+
+/** A value as a Java properties file reads it back: backslashes and line breaks escaped, leading spaces kept. */
+function propertiesValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/^ /, '\\ ');
 }

@@ -9,7 +9,7 @@
  * JSON to benchmarks/results/perf-<client>-<time>.json.
  */
 import { acquireBroker, createBenchTopic, freshTopicName, releaseBroker } from '../broker.js';
-import { adminClientConfig } from './admin-client-config.js';
+import { javaSecurityConfig } from './java-security-config.js';
 import { runClient } from '../clients/runner.js';
 import { ensurePeers } from '../clients/peers.js';
 import { resultsDir } from '../paths.js';
@@ -66,7 +66,7 @@ export async function perfCommand(argv: readonly string[]): Promise<void> {
   try {
     const topic = o.topic ?? (await freshTopicName('bench-perf'));
     // A secured listener: the Java AdminClient that creates the topic needs the same security settings.
-    await createBenchTopic(broker, topic, partitions, true, adminClientConfig(producerProps));
+    await createBenchTopic(broker, topic, partitions, true, javaSecurityConfig(producerProps));
     const workload: Workload = {
       bootstrap: broker.bootstrap,
       topic,

@@ -1,7 +1,7 @@
 /**
- * The Java AdminClient settings that let the benchmark create its topic on the cluster the
- * producer is pointed at: the security settings among `--producer-props` (security.protocol,
- * ssl.*, sasl.*), in the form a Java client needs where Tandem's defaults differ from Java's:
+ * `--producer-props` for Java clients: the AdminClient that creates the benchmark's topic, and
+ * the Java producer (`--client java`). The security settings (security.protocol, ssl.*,
+ * sasl.*) are put in the form a Java client needs where Tandem's defaults differ from Java's:
  * Tandem reads PEM stores (Java assumes JKS unless told), and takes librdkafka's sasl.username
  * and sasl.password, which Java knows only as a JAAS string.
  */
@@ -15,8 +15,8 @@ const LOGIN_MODULES: Readonly<Record<string, string>> = {
   'SCRAM-SHA-512': 'org.apache.kafka.common.security.scram.ScramLoginModule',
 };
 
-/** The AdminClient properties for a producer configured with `producerProps`. */
-export function adminClientConfig(producerProps: Readonly<Record<string, string>>): Record<string, string> {
+/** The security settings among `producerProps`, for a Java client (the AdminClient takes only these). */
+export function javaSecurityConfig(producerProps: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(producerProps)) {
     if ((key.startsWith('security.') || key.startsWith('ssl.') || key.startsWith('sasl.')) && !TANDEM_ONLY.has(key)) out[key] = value;
@@ -30,4 +30,11 @@ export function adminClientConfig(producerProps: Readonly<Record<string, string>
     out['sasl.jaas.config'] = `${module} required username=${quote(user)} password=${quote(producerProps['sasl.password'] ?? '')};`;
   }
   return out;
+}
+
+/** Every one of `producerProps` a Java producer knows, the security settings in Java's form. */
+export function javaProducerConfig(producerProps: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(producerProps)) if (!TANDEM_ONLY.has(key)) out[key] = value;
+  return { ...out, ...javaSecurityConfig(producerProps) };
 }
